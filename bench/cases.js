@@ -1,0 +1,173 @@
+'use strict';
+// The benchmark cases and, per case, which implementations run it with how many
+// iterations per repetition (full run; --quick divides them, see run.js).
+// Every sample is a time per operation in ns; `rate: true` cases also show ops/s.
+//
+//   roles:  processes taking part (bench children for the Node implementations)
+//   pinned: a ping-pong between 2 processes, run once per CPU placement (same/cross)
+//   sequential: the roles run one after the other, times add up (create, then open)
+//   fixed:  the iteration count is the case itself (10,000 primitives), never scaled
+//   ops:    operations per iteration (the counter: one increment per process)
+//   impl.run: procsync | python | floor | ipc | lockfile; impl.arg: the floor program's case
+//   impl.iters: a number, or { same, cross } for a pinned case
+
+const PS = 'procsync';
+const PY = 'python mp';
+
+module.exports = [
+  {
+    name: 'lock_pair_sync',
+    title: 'Lock acquireSync+release, uncontended',
+    roles: 1,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 1e6 },
+      { impl: PY, run: 'python', iters: 1e6 },
+      { impl: 'C robust mutex', run: 'floor', arg: 'mutex_pair', iters: 4e6 },
+      { impl: 'C CAS pair', run: 'floor', arg: 'cas_pair', iters: 2e7 },
+      { impl: 'proper-lockfile', run: 'lockfile', iters: 1000 },
+    ],
+  },
+  {
+    name: 'lock_pair_async',
+    title: 'Lock await acquire()+release, uncontended',
+    roles: 1,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2e5 },
+      { impl: 'proper-lockfile', run: 'lockfile', iters: 500 },
+    ],
+  },
+  {
+    name: 'rlock_pair',
+    title: 'RLock acquireSync+release, uncontended',
+    roles: 1,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 1e6 },
+      { impl: PY, run: 'python', iters: 5e5 },
+    ],
+  },
+  {
+    name: 'sem_pingpong_sync',
+    title: 'Semaphore ping-pong round trip (sync)',
+    roles: 2,
+    pinned: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 3000 },
+      { impl: PY, run: 'python', iters: 3000 },
+      { impl: 'C futex', run: 'floor', arg: 'futex_pingpong', iters: { same: 20000, cross: 3000 } },
+      { impl: 'C spin', run: 'floor', arg: 'spin_pingpong', iters: { same: 10000, cross: 1e6 } },
+    ],
+  },
+  {
+    name: 'sem_pingpong_async',
+    title: 'Semaphore ping-pong round trip (await)',
+    roles: 2,
+    pinned: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 1000 },
+    ],
+  },
+  {
+    name: 'event_pingpong',
+    title: 'Event ping-pong round trip',
+    roles: 2,
+    pinned: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: PY, run: 'python', iters: 1000 },
+    ],
+  },
+  {
+    name: 'cond_pingpong',
+    title: 'Condition ping-pong round trip',
+    roles: 2,
+    pinned: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: PY, run: 'python', iters: 1000 },
+    ],
+  },
+  {
+    name: 'barrier_round',
+    title: 'Barrier(2) round',
+    roles: 2,
+    pinned: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: PY, run: 'python', iters: 1000 },
+    ],
+  },
+  {
+    name: 'counter_2',
+    title: 'contended counter, Lock + Value, 2 processes',
+    roles: 2,
+    ops: 2,
+    rate: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2e5 },
+      { impl: PY, run: 'python', iters: 5e4 },
+      { impl: 'C futex lock', run: 'floor', arg: 'futex_counter_2', iters: 2e6 },
+      { impl: 'proper-lockfile', run: 'lockfile', iters: 100 },
+    ],
+  },
+  {
+    name: 'counter_4',
+    title: 'contended counter, Lock + Value, 4 processes',
+    roles: 4,
+    ops: 4,
+    rate: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 1e5 },
+      { impl: PY, run: 'python', iters: 5e4 },
+      { impl: 'C futex lock', run: 'floor', arg: 'futex_counter_4', iters: 1e6 },
+      { impl: 'proper-lockfile', run: 'lockfile', iters: 50 },
+    ],
+  },
+  {
+    name: 'queue_roundtrip',
+    title: 'Queue round trip of a small object',
+    roles: 2,
+    pinned: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: PY, run: 'python', iters: 1000 },
+      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 1000 },
+    ],
+  },
+  {
+    name: 'queue_throughput',
+    title: 'Queue one-way throughput of small objects',
+    roles: 2,
+    rate: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 1e5 },
+      { impl: PY, run: 'python', iters: 2e4 },
+      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 2e4 },
+    ],
+  },
+  {
+    name: 'create_open_10k',
+    title: 'create 10,000 named Locks, open them in another process (per Lock)',
+    roles: 2,
+    sequential: true,
+    fixed: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 10000 },
+      { impl: 'C shm_open+mmap', run: 'floor', arg: 'shm_create_open', iters: 10000 },
+    ],
+  },
+  {
+    name: 'async_waits_10k_event',
+    title: '10,000 pending Event.wait() in one process (per wait)',
+    roles: 1,
+    fixed: true,
+    impls: [{ impl: PS, run: 'procsync', iters: 10000 }],
+  },
+  {
+    name: 'async_waits_10k_sem',
+    title: '10,000 pending Semaphore.acquire() in one process (per wait)',
+    roles: 1,
+    fixed: true,
+    impls: [{ impl: PS, run: 'procsync', iters: 10000 }],
+  },
+];

@@ -1,0 +1,67 @@
+'use strict';
+// The speed targets of issue 6, checked against the procsync rows of the same run.
+// maxNs: median time per op must be at most this; minRate: ops/s at least this;
+// maxThreads / maxRssMB: checked on the case's extra readings. `ref` is the issue's
+// reference figure for context; the run's own peer medians are printed next to it.
+const { fmtTime, fmtRate } = require('./util');
+
+const TARGETS = [
+  { case: 'lock_pair_sync', label: 'uncontended Lock pair (sync)', maxNs: 30, ref: 'python ≈ 51 ns, C robust mutex ≈ 12 ns' },
+  { case: 'lock_pair_async', label: 'uncontended await acquire()+release()', maxNs: 500, ref: 'async-mutex (in-process) ≈ 2.3 µs' },
+  { case: 'sem_pingpong_sync', label: 'Semaphore ping-pong, sync', maxNs: 15e3, ref: 'python ≈ 57 µs, C futex ≈ 58 µs' },
+  { case: 'event_pingpong', label: 'Event ping-pong', maxNs: 20e3, ref: 'python ≈ 185 µs' },
+  { case: 'cond_pingpong', label: 'Condition ping-pong', maxNs: 20e3, ref: 'python ≈ 185 µs' },
+  { case: 'barrier_round', label: 'Barrier(2) round', maxNs: 20e3, ref: 'python ≈ 185 µs' },
+  { case: 'sem_pingpong_async', label: 'async ping-pong (await)', maxNs: 60e3, ref: 'child_process IPC ≈ 125 µs' },
+  { case: 'counter_4', label: 'contended counter, 4 processes', minRate: 10e6, ref: 'python ≈ 1.0 M/s, proper-lockfile ≈ 1.1 k/s, C ≈ 26 M/s' },
+  { case: 'queue_roundtrip', label: 'Queue round trip', maxNs: 30e3, ref: 'python ≈ 152 µs' },
+  { case: 'queue_throughput', label: 'Queue throughput', minRate: 1e6, ref: 'python ≈ 166 k/s' },
+  { case: 'async_waits_10k_event', label: '10,000 pending async waits (Event)', maxThreads: 16, maxRssMB: 200, ref: '—' },
+  { case: 'async_waits_10k_sem', label: '10,000 pending async waits (Semaphore)', maxThreads: 16, maxRssMB: 200, ref: '—' },
+];
+
+function targetText(t) {
+  if (t.maxNs != null) return `≤ ${fmtTime(t.maxNs)}`;
+  if (t.minRate != null) return `≥ ${fmtRate(t.minRate)}`;
+  return `≤ ${t.maxThreads} threads, ≤ ${t.maxRssMB} MB`;
+}
+
+// One row per target and placement, from the procsync rows of the run.
+function evaluate(rows) {
+  const out = [];
+  for (const t of TARGETS) {
+    const mine = rows.filter((r) => r.name === t.case && r.impl === 'procsync');
+    for (const p of mine.length ? mine : [{ placement: '-', status: 'n/a', note: 'case not run' }]) {
+      const peers = rows
+        .filter((r) => r.name === t.case && r.placement === p.placement && r.impl !== 'procsync' && r.status === 'ok')
+        .map((r) => `${r.impl} ${t.minRate ? fmtRate(r.rate) : fmtTime(r.median)}`)
+        .join(', ');
+      const row = { case: t.case, label: t.label, placement: p.placement, target: targetText(t), ref: t.ref, peers: peers || '-' };
+      if (p.status !== 'ok') {
+        out.push({ ...row, procsync: p.status, met: null, verdict: `n/a${p.note ? `: ${p.note}` : ''}` });
+        continue;
+      }
+      let met;
+      let procsync;
+      let by;
+      if (t.maxNs != null) {
+        procsync = fmtTime(p.median);
+        met = p.median <= t.maxNs;
+        by = `${(p.median / t.maxNs).toPrecision(3)}× over`;
+      } else if (t.minRate != null) {
+        procsync = fmtRate(p.rate);
+        met = p.rate >= t.minRate;
+        by = `${(t.minRate / p.rate).toPrecision(3)}× short`;
+      } else {
+        const { threads, rssMB } = p.extra || {};
+        procsync = `${threads} threads, ${rssMB} MB`;
+        met = threads <= t.maxThreads && rssMB <= t.maxRssMB;
+        by = [threads > t.maxThreads && `${threads} threads`, rssMB > t.maxRssMB && `${rssMB} MB`].filter(Boolean).join(', ');
+      }
+      out.push({ ...row, procsync, met, verdict: met ? 'met' : `MISSED (${by})` });
+    }
+  }
+  return out;
+}
+
+module.exports = { TARGETS, evaluate };

@@ -1,0 +1,35 @@
+{
+  "targets": [
+    {
+      "target_name": "procsync",
+      "sources": [
+        "native/binding.cc",
+        "native/napi_util.cc",
+        "native/lock_family_binding.cc",
+        "native/segment.cc",
+        "native/layout.cc",
+        "native/futex.cc",
+        "native/liveness.cc",
+        "native/waiter.cc",
+        "native/lock.cc",
+        "native/robust_mutex.cc",
+        "native/semaphore.cc",
+        "native/event.cc",
+        "native/condition.cc",
+        "native/barrier.cc",
+        "native/cond_family_binding.cc",
+        "native/queue.cc",
+        "native/queue_binding.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags": ["-Wall", "-Wextra"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
+      "conditions": [
+        ["OS!='linux'", { "sources!": ["native/futex.cc"] }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,155 @@
+// SharedArray / RawArray: a fixed-length array of one element type in shared memory. `.view`
+// is a TypedArray over the shared memory itself: zero copies, writes visible to every process,
+// Atomics.* (except wait) usable on it.
+import { invalidArgType, outOfRange } from './errors';
+import { KindName } from './kinds';
+import { NativeSegment } from './native';
+import { CreateOptions } from './options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { ElementType, TypeSpec, TypedView, parseType, typeByCode } from './types';
+import { AnyLock, ValueOptions, linkOf, lockFor, openLinkedLock } from './value';
+
+const MAX_BYTES = 2 ** 32;
+
+type Init = number | ArrayLike<number | bigint | boolean> | Iterable<number | bigint | boolean>;
+
+function parseInit(type: ElementType, init: unknown): { length: number; bytes?: Uint8Array } {
+  if (typeof init === 'number') {
+    if (!Number.isInteger(init) || init < 0 || init * type.size > MAX_BYTES) {
+      throw outOfRange(`length must be an integer in 0 .. ${Math.floor(MAX_BYTES / type.size)}`);
+    }
+    return { length: init };
+  }
+  if (init === null || typeof init !== 'object' || !(Symbol.iterator in (init as object) || 'length' in (init as object))) {
+    throw invalidArgType('lengthOrValues must be a length or an array of values');
+  }
+  const values = Array.from(init as ArrayLike<unknown>);
+  if (values.length * type.size > MAX_BYTES) throw outOfRange('too many values');
+  const buf = new ArrayBuffer(Math.max(8, values.length * type.size));
+  const view = type.view(buf, 0, values.length) as unknown as (number | bigint)[];
+  values.forEach((v, i) => (view[i] = type.toStored(v)));
+  return { length: values.length, bytes: new Uint8Array(buf, 0, values.length * type.size) };
+}
+
+abstract class ArrayBase extends Primitive {
+  protected readonly type: ElementType;
+  /** A TypedArray over the shared memory (zero copy). Empty after close(). */
+  readonly view: TypedView;
+
+  protected constructor(seg: NativeSegment) {
+    super(seg);
+    this.type = typeByCode(this.info.params[0]);
+    this.view = this.type.view(this.i32.buffer as ArrayBuffer, this.info.stateOffset, this.info.params[1]);
+  }
+
+  get length(): number {
+    return this.info.params[1];
+  }
+
+  get typeName(): string {
+    return this.type.name;
+  }
+
+  private index(i: unknown): number {
+    if (typeof i !== 'number') throw invalidArgType('index must be a number');
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw outOfRange(`index ${i} out of range 0 .. ${this.length - 1}`);
+    return i;
+  }
+
+  get(i: number): number | bigint | boolean {
+    this.seg;
+    return this.type.fromStored(this.view[this.index(i)]);
+  }
+
+  set(i: number, v: number | bigint | boolean): void {
+    this.seg;
+    (this.view as unknown as (number | bigint)[])[this.index(i)] = this.type.toStored(v);
+  }
+
+  /** A plain array copy of the current contents. */
+  toArray(): (number | bigint | boolean)[] {
+    this.seg;
+    return Array.from(this.view as ArrayLike<number | bigint>, (v) => this.type.fromStored(v));
+  }
+
+  protected override inspectFields(): Record<string, unknown> {
+    return { name: this.name, type: this.type.name, length: this.length };
+  }
+}
+
+export class SharedArray extends ArrayBase {
+  #lock: AnyLock | null;
+  #ownsLock: boolean;
+
+  constructor(type: TypeSpec, lengthOrValues: Init, opts?: ValueOptions & AttachOptions) {
+    const attach = opts?.[kAttach];
+    let seg: NativeSegment;
+    let lock: AnyLock | null;
+    let owned: boolean;
+    if (attach) {
+      seg = attach;
+      lock = openLinkedLock(seg);
+      owned = true;
+    } else {
+      const t = parseType(type);
+      const { length, bytes } = parseInit(t, lengthOrValues);
+      ({ lock, owned } = lockFor(opts?.lock, opts?.name));
+      try {
+        seg = createSegment({ kind: 'SharedArray', params: [t.code, length], init: bytes, ...linkOf(lock) }, opts ?? {});
+      } catch (e) {
+        if (owned) lock?.close();
+        throw e;
+      }
+      if (!seg.info().created && owned) {
+        lock?.close();
+        lock = openLinkedLock(seg);
+      }
+    }
+    super(seg);
+    this.#lock = lock;
+    this.#ownsLock = owned;
+  }
+
+  static open(name: string): SharedArray {
+    return new SharedArray('i', 0, { [kAttach]: openSegment(name, 'SharedArray') });
+  }
+
+  get kind(): KindName {
+    return 'SharedArray';
+  }
+
+  getLock(): AnyLock | null {
+    this.seg;
+    return this.#lock;
+  }
+
+  getObj(): this {
+    this.seg;
+    return this;
+  }
+
+  protected override afterClose(seg: NativeSegment): void {
+    super.afterClose(seg);
+    if (this.#ownsLock) this.#lock?.close();
+  }
+}
+
+export class RawArray extends ArrayBase {
+  constructor(type: TypeSpec, lengthOrValues: Init, opts?: CreateOptions & AttachOptions) {
+    let seg = opts?.[kAttach];
+    if (!seg) {
+      const t = parseType(type);
+      const { length, bytes } = parseInit(t, lengthOrValues);
+      seg = createSegment({ kind: 'RawArray', params: [t.code, length], init: bytes }, opts ?? {});
+    }
+    super(seg);
+  }
+
+  static open(name: string): RawArray {
+    return new RawArray('i', 0, { [kAttach]: openSegment(name, 'RawArray') });
+  }
+
+  get kind(): KindName {
+    return 'RawArray';
+  }
+}

@@ -1,0 +1,158 @@
+// Lock: non-recursive, released by anyone (Python semantics). State word 0 holds the owner's
+// thread id (bits 0-29) and a sleepers bit (30); see native/lock.h. The uncontended paths are
+// one JS Atomics operation on the mapped word; waiting goes native.
+import { coded, invalidArgType, ProcsyncError } from './errors';
+import { Code, native, threadId, NativeSegment } from './native';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { AcquireQueue, abortReason } from './waitqueue';
+import { ownerPid } from './owner';
+
+export const TID_MASK = 0x3fffffff;
+export const WAITERS = 0x40000000;
+
+export function ownerDiedWarning(p: { kind: string; name: string }): void {
+  process.emitWarning(`${p.kind} '${p.name}': its owner died holding it; the lock was taken over`, {
+    code: 'PROCSYNC_OWNER_DIED',
+  });
+}
+
+export function timeoutError(p: { kind: string; name: string }): ProcsyncError {
+  return coded('ERR_TIMEOUT', `${p.kind} '${p.name}': not acquired within the timeout`);
+}
+
+/** Shared by Lock and RLock: owner word at state word 0. */
+export abstract class LockBase extends Primitive {
+  protected readonly w: number; // index of the owner word in i32
+  protected readonly queue: AcquireQueue;
+
+  protected constructor(seg: NativeSegment) {
+    super(seg);
+    this.w = this.base;
+    this.queue = new AcquireQueue({
+      tryNow: () => this.tryTake(),
+      start: (t, cb) => native.lockAcquire(this.seg, this.off(0), threadId, t, cb),
+      undo: () => this.undoTake(),
+      error: (code) => new Error(`unexpected native result ${code}`),
+      ownerDied: () => ownerDiedWarning(this),
+      taken: () => this.taken(),
+    });
+  }
+
+  /** One attempt to take the owner word; subclasses add their bookkeeping. */
+  protected tryTake(): boolean {
+    return Atomics.compareExchange(this.i32, this.w, 0, threadId) === 0;
+  }
+  /** Called after the word was taken by the native slow path. */
+  protected taken(): void {}
+  /** Gives back a take whose waiter gave up meanwhile. */
+  protected undoTake(): void {
+    const v = Atomics.exchange(this.i32, this.w, 0);
+    if (v & WAITERS) native.wake(this.rawSegment(), this.off(0), 1);
+  }
+
+  /** Blocking acquire; see API.md. Returns false on timeout. */
+  acquireSync(opts?: WaitOptions): boolean {
+    const seg = this.seg;
+    const t = opts === undefined ? -1 : waitTimeout(opts);
+    if (this.tryTake()) return true;
+    const code = native.lockAcquire(seg, this.off(0), threadId, t);
+    if (code === Code.OK || code === Code.OWNER_DIED) {
+      if (code === Code.OWNER_DIED) ownerDiedWarning(this);
+      this.taken();
+      return true;
+    }
+    return false;
+  }
+
+  /** Acquire without blocking the event loop. Resolves false on timeout. */
+  acquire(opts?: AsyncWaitOptions): Promise<boolean> {
+    try {
+      const seg = this.seg;
+      const t = opts === undefined ? -1 : waitTimeout(opts);
+      const signal = opts === undefined ? undefined : checkSignal(opts);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      if (this.queue.idle && this.tryTake()) return Promise.resolve(true);
+      if (t === 0) {
+        // One attempt, which also takes over from a dead owner.
+        const code = native.lockAcquire(seg, this.off(0), threadId, 0);
+        if (code === Code.OWNER_DIED) ownerDiedWarning(this);
+        const ok = code === Code.OK || code === Code.OWNER_DIED;
+        if (ok) this.taken();
+        return Promise.resolve(ok);
+      }
+      return this.queue.acquire(t, signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  abstract release(): void;
+
+  /** @internal True when the calling thread is the holder (Condition's "lock held" check). */
+  heldByCaller(): boolean {
+    this.seg;
+    return (Atomics.load(this.i32, this.w) & TID_MASK) === threadId;
+  }
+
+  /** True when someone holds the lock. */
+  locked(): boolean {
+    this.seg;
+    return Atomics.load(this.i32, this.w) !== 0;
+  }
+
+  /** Acquires, runs fn, always releases. Rejects with ERR_TIMEOUT when not acquired in time. */
+  async withLock<R>(fn: () => R | Promise<R>, opts?: AsyncWaitOptions): Promise<Awaited<R>> {
+    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
+    if (!(await this.acquire(opts))) throw timeoutError(this);
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Sync form of withLock. */
+  withLockSync<R>(fn: () => R, opts?: WaitOptions): R {
+    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
+    if (!this.acquireSync(opts)) throw timeoutError(this);
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  protected override beforeClose(): Promise<void> | void {
+    return this.queue.close(this.kind);
+  }
+
+  protected override inspectFields(): Record<string, unknown> {
+    const tid = Atomics.load(this.i32, this.w) & TID_MASK;
+    return { name: this.name, locked: tid !== 0, owner: tid ? ownerPid(tid) : null };
+  }
+}
+
+export class Lock extends LockBase {
+  constructor(opts?: CreateOptions & AttachOptions) {
+    super(opts?.[kAttach] ?? createSegment({ kind: 'Lock' }, opts ?? {}));
+  }
+
+  /** Opens an existing Lock by name. */
+  static open(name: string): Lock {
+    return new Lock({ [kAttach]: openSegment(name, 'Lock') });
+  }
+
+  get kind(): 'Lock' {
+    return 'Lock';
+  }
+
+  /** Releases the lock (whoever holds it). ERR_RELEASED_TOO_MANY_TIMES when unlocked. */
+  release(): void {
+    const seg = this.seg;
+    const v = Atomics.exchange(this.i32, this.w, 0);
+    if (v === 0) throw coded('ERR_RELEASED_TOO_MANY_TIMES', 'release of an unlocked Lock');
+    // Someone sleeps on the word: wake one (it re-takes with the sleepers bit set).
+    if (v & WAITERS) native.wake(seg, this.off(0), 1);
+  }
+}

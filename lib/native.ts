@@ -1,0 +1,100 @@
+// Loads the compiled core (prebuilt binary or local build) with a helpful message on failure.
+import * as path from 'path';
+
+export interface SegmentInfo {
+  name: string;
+  kind: number;
+  params: number[];
+  linkKind: number;
+  linkName: string;
+  created: boolean;
+  size: number;
+  stateOffset: number;
+  stateSize: number;
+  persistent: boolean;
+}
+
+export interface NativeSegment {
+  buffer(): ArrayBuffer;
+  info(): SegmentInfo;
+  close(): boolean;
+}
+
+export interface OpenSpec {
+  name: string;
+  kind: number;
+  params?: number[];
+  linkKind?: number;
+  linkName?: string;
+  mode?: number;
+  persistent?: boolean;
+  /** 0 create, 1 open, 2 create-or-open */
+  how: 0 | 1 | 2;
+  init?: Uint8Array;
+}
+
+export type DoneCallback = (code: number, value: number) => void;
+
+export interface Native {
+  open(spec: OpenSpec): NativeSegment;
+  unlink(name: string): boolean;
+  sweep(): number;
+  listSegments(): { name: string; held: boolean }[];
+  threadId(): number;
+  threadCount(): number;
+  threadAlive(tid: number): boolean;
+  closeAll(): void;
+  cancel(request: number): void;
+  wake(seg: NativeSegment, offset: number, n: number): void;
+  lockAcquire(seg: NativeSegment, offset: number, tid: number, timeout: number): number;
+  lockAcquire(seg: NativeSegment, offset: number, tid: number, timeout: number, cb: DoneCallback): number;
+  lockRelease(seg: NativeSegment, offset: number): number;
+  semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number): number;
+  semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number, cb: DoneCallback): number;
+  eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
+  eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
+  stateOffset: number;
+  // Later primitives add their own entry points; they are typed in their own modules.
+  [extra: string]: unknown;
+}
+
+function load(): Native {
+  const root = path.join(__dirname, '..');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require('node-gyp-build')(root) as Native;
+  } catch (err) {
+    const e = err as Error;
+    const msg = [
+      `procsync: could not load its native core for ${process.platform}-${process.arch} (Node ${process.version}).`,
+      `  ${e.message}`,
+      'procsync needs Linux (futexes and /dev/shm). If no prebuilt binary fits this platform, it',
+      'builds from source on install, which needs python3, make and a C++17 compiler:',
+      '  npm rebuild procsync   (or, in a clone: npm install)',
+    ].join('\n');
+    const wrapped = new Error(msg, { cause: e });
+    (wrapped as Error & { code: string }).code = 'ERR_PROCSYNC_LOAD';
+    throw wrapped;
+  }
+}
+
+export const native: Native = load();
+/** This JS thread's kernel thread id: the owner id written into lock words. */
+export const threadId: number = native.threadId();
+
+/** Result codes of native operations (native/common.h). */
+export const Code = {
+  OK: 0,
+  TIMEOUT: 1,
+  CANCELLED: 2,
+  OWNER_DIED: 3,
+  BROKEN: 4,
+  RELEASED_TOO_MANY: -1,
+  NOT_OWNER: -2,
+  LOCK_NOT_HELD: -3,
+  OUT_OF_RANGE: -4,
+  CORRUPT: -5,
+  CLOSED: -6,
+  MESSAGE_TOO_LARGE: -7,
+  SYS: -8,
+} as const;

@@ -1,0 +1,170 @@
+// What every primitive shares: its segment, name, kind, lifetime (close / dispose / GC / exit)
+// and its JSON marker. Subclasses add the rules of their kind over the segment's state words.
+import { inspect } from 'util';
+import { closedError, coded } from './errors';
+import { Kind, KindName } from './kinds';
+import { native, threadId, NativeSegment, OpenSpec, SegmentInfo } from './native';
+import { CreateOptions, checkCreate, checkName } from './options';
+
+/** Internal: constructs a primitive over an already opened segment (used by X.open()). */
+export const kAttach = Symbol('procsync.attach');
+export interface AttachOptions {
+  [kAttach]?: NativeSegment;
+}
+
+const disposeSymbol: symbol = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
+
+let anonymousCounter = 0;
+function anonymousName(kind: KindName): string {
+  const rand = Math.floor(Math.random() * 0xffffffff).toString(36);
+  return `${kind}-${process.pid}-${threadId}-${++anonymousCounter}-${rand}`;
+}
+
+export interface SegmentRequest {
+  kind: KindName;
+  params?: number[];
+  linkKind?: number;
+  linkName?: string;
+  init?: Uint8Array;
+}
+
+/**
+ * Creates (no name) or creates-or-opens (with a name) the segment of a primitive. When an
+ * existing segment is opened, its creation parameters must equal the requested ones.
+ */
+export function createSegment(req: SegmentRequest, opts: CreateOptions): NativeSegment {
+  checkCreate(opts);
+  const spec: OpenSpec = {
+    name: opts.name ?? anonymousName(req.kind),
+    kind: Kind[req.kind],
+    params: req.params ?? [],
+    linkKind: req.linkKind ?? 0,
+    linkName: req.linkName ?? '',
+    mode: opts.mode ?? 0o600,
+    persistent: opts.persistent ?? false,
+    how: opts.name === undefined ? 0 : 2,
+    init: req.init,
+  };
+  const seg = native.open(spec);
+  const info = seg.info();
+  if (!info.created) {
+    const want = [0, 1, 2, 3].map((i) => spec.params![i] ?? 0);
+    const same = want.every((p, i) => p === info.params[i]) && (info.linkKind !== 0) === (spec.linkKind !== 0);
+    if (!same) {
+      seg.close();
+      throw coded('ERR_PARAMS_MISMATCH', `'${spec.name}' exists with other parameters than requested`);
+    }
+  }
+  return seg;
+}
+
+/** Opens an existing segment by name, of the given kind (or any kind). */
+export function openSegment(name: string, kind?: KindName): NativeSegment {
+  checkName(name);
+  return native.open({ name, kind: kind ? Kind[kind] : 0, how: 1 });
+}
+
+export abstract class Primitive {
+  /** The name other processes open this primitive by. */
+  readonly name: string;
+  #seg: NativeSegment | null;
+  // While close() waits for an in-flight async wait to finish, the segment stays usable for
+  // undoing what that wait may have taken (rawSegment()).
+  #closingSeg: NativeSegment | null = null;
+  /** 32-bit view of the whole segment; state word k is at index `base + k`. */
+  protected readonly i32: Int32Array;
+  protected readonly base: number;
+  protected readonly info: SegmentInfo;
+
+  protected constructor(seg: NativeSegment) {
+    this.#seg = seg;
+    this.info = seg.info();
+    this.i32 = new Int32Array(seg.buffer());
+    this.base = this.info.stateOffset / 4;
+    this.name = this.info.name;
+  }
+
+  /** The class name of API.md ('Lock', 'Semaphore', ...). */
+  abstract get kind(): KindName;
+
+  /** The native segment; throws ERR_CLOSED after close(). */
+  protected get seg(): NativeSegment {
+    const s = this.#seg;
+    if (s === null) throw closedError(this.kind);
+    return s;
+  }
+
+  protected get isClosed(): boolean {
+    return this.#seg === null;
+  }
+
+  /** Byte offset of state word k (for native calls). */
+  protected off(k: number): number {
+    return (this.base + k) * 4;
+  }
+
+  /**
+   * Detaches this process from the primitive. Pending async waits of this object reject with
+   * ERR_CLOSED. The shared memory is removed when the last process closes it.
+   */
+  close(): void {
+    const seg = this.#seg;
+    if (seg === null) return;
+    this.#seg = null;
+    this.#closingSeg = seg;
+    const pending = this.beforeClose();
+    if (pending) {
+      // An async wait that was in flight may have taken something (a lock, a count); it is
+      // given back before the segment goes.
+      pending.then(() => {
+        this.#closingSeg = null;
+        this.afterClose(seg);
+      });
+    } else {
+      this.#closingSeg = null;
+      this.afterClose(seg);
+    }
+  }
+
+  /** Subclasses: stop pending waits; return a promise when something in flight must finish. */
+  protected beforeClose(): Promise<void> | void {}
+
+  /** Subclasses that own other primitives (a Value's lock) close them here. */
+  protected afterClose(seg: NativeSegment): void {
+    seg.close();
+  }
+
+  /** The segment, also while close() waits to undo an in-flight wait (for undo logic only). */
+  protected rawSegment(): NativeSegment {
+    const s = this.#seg ?? this.#closingSeg;
+    if (s === null) throw closedError(this.kind);
+    return s;
+  }
+
+  /** `using x = new Lock()`: close() at the end of the scope. */
+  declare [Symbol.dispose]: () => void;
+
+  toJSON(): { $procsync: KindName; name: string } {
+    return { $procsync: this.kind, name: this.name };
+  }
+
+  /** Fields shown by util.inspect; subclasses extend. */
+  protected inspectFields(): Record<string, unknown> {
+    return { name: this.name };
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    if (this.isClosed) return `${this.kind} { name: ${JSON.stringify(this.name)}, closed: true }`;
+    return `${this.kind} ${inspect(this.inspectFields(), options)}`;
+  }
+}
+
+// `using lock = new Lock()` (explicit resource management).
+(Primitive.prototype as unknown as Record<symbol, () => void>)[disposeSymbol] = function (this: Primitive) {
+  this.close();
+};
+
+// process.exit() skips native cleanup hooks: give up every segment of this thread on 'exit'
+// so the last user's exit removes the shared memory at once (SIGKILL is covered by the flocks
+// and the sweep).
+process.on('exit', () => native.closeAll());

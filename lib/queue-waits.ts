@@ -1,0 +1,176 @@
+// Async waits of one Queue object for one condition (can get / can put / all tasks done), in
+// one thread. Unlike AcquireQueue (lib/waitqueue.ts), the native wait here takes nothing: it
+// only reports that the condition held, and the head waiter then tries its operation on the
+// JS thread (getNowait / putNowait). So a waiter that gives up (timeout, abort, close) while
+// its native wait is in flight never has anything to undo: an aborted get removes nothing, an
+// aborted put adds nothing. Only the head has a native wait in flight; the others queue here
+// in order, which keeps a producer's async puts in FIFO order.
+import { Timer, startTimer } from './timers';
+import { closedError } from './errors';
+import { Code, DoneCallback, native } from './native';
+import { abortReason } from './waitqueue';
+
+
+/** Returned by an attempt that could not complete now. */
+export const NOT_NOW: unique symbol = Symbol('procsync.notNow');
+
+export interface LineOps {
+  /** Starts the native wait for the condition (need: bytes of the item, for puts). */
+  start(need: number, timeoutMs: number, cb: DoneCallback): number;
+  /** A native wait saw the condition but its waiter had gone: pass the wake-up on. */
+  passOn?(): void;
+  /** Maps a negative native code to the error to reject with. */
+  error(code: number): Error;
+}
+
+interface Waiter<T> {
+  attempt: () => T | typeof NOT_NOW;
+  onTimeout: () => void;
+  need: number;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+  deadline: number; // performance.now() based, -1 for none
+  timer?: Timer;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  done: boolean;
+}
+
+export interface WaitRequest<T> {
+  attempt: () => T | typeof NOT_NOW;
+  /** Settles a waiter whose time ran out (reject with Empty/Full, or resolve false). */
+  timedOut: (resolve: (v: T) => void, reject: (e: unknown) => void) => void;
+  need?: number;
+  timeoutMs: number; // -1 for none, > 0 otherwise (0 is a single try, done by the caller)
+  signal?: AbortSignal;
+}
+
+export class WaitLine<T> {
+  private readonly queue: Waiter<T>[] = [];
+  private inflight: { w: Waiter<T>; req: number } | null = null;
+  private closing: (() => void) | null = null;
+
+  constructor(private readonly ops: LineOps) {}
+
+  /** Nobody waits: a new caller may try its operation at once without overtaking anyone. */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.inflight === null;
+  }
+
+  wait(r: WaitRequest<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const w: Waiter<T> = {
+        attempt: r.attempt,
+        need: r.need ?? 0,
+        resolve,
+        reject,
+        onTimeout: () => r.timedOut(resolve, reject),
+        deadline: r.timeoutMs < 0 ? -1 : performance.now() + r.timeoutMs,
+        done: false,
+      };
+      if (r.timeoutMs >= 0) {
+        w.timer = startTimer(() => this.giveUp(w, w.onTimeout), r.timeoutMs);
+      }
+      if (r.signal) {
+        const signal = r.signal;
+        w.signal = signal;
+        w.onAbort = () => this.giveUp(w, () => reject(abortReason(signal)));
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      this.queue.push(w);
+      this.pump();
+    });
+  }
+
+  /** Rejects every waiter with ERR_CLOSED; resolves once no native wait is in flight. */
+  close(what: string): Promise<void> | void {
+    for (const w of this.queue.splice(0)) this.settle(w, () => w.reject(closedError(what)));
+    if (!this.inflight) return;
+    native.cancel(this.inflight.req);
+    return new Promise<void>((resolve) => (this.closing = resolve));
+  }
+
+  private pump(): void {
+    while (!this.inflight && this.queue.length > 0 && !this.closing) {
+      const head = this.queue[0];
+      let v: T | typeof NOT_NOW;
+      try {
+        v = head.attempt();
+      } catch (e) {
+        this.queue.shift();
+        this.settle(head, () => head.reject(e));
+        continue;
+      }
+      if (v !== NOT_NOW) {
+        const value = v;
+        this.queue.shift();
+        this.settle(head, () => head.resolve(value));
+        continue;
+      }
+      const remaining = head.deadline < 0 ? -1 : head.deadline - performance.now();
+      if (head.deadline >= 0 && remaining <= 0) {
+        this.queue.shift();
+        this.settle(head, head.onTimeout);
+        continue;
+      }
+      let req: number;
+      try {
+        req = this.ops.start(head.need, remaining, (code) => this.complete(head, code));
+      } catch (e) {
+        this.queue.shift();
+        this.settle(head, () => head.reject(e));
+        continue;
+      }
+      this.inflight = { w: head, req };
+    }
+  }
+
+  private complete(w: Waiter<T>, code: number): void {
+    this.inflight = null;
+    if (w.done) {
+      // Its waiter gave up (already removed from the queue). A wake-up it may have consumed
+      // (even one that raced with the cancel) belongs to someone else: the next local waiter
+      // tries below; other processes get it passed on (a spare wake-up is harmless).
+      this.ops.passOn?.();
+    } else if (code === Code.TIMEOUT) {
+      this.remove(w);
+      this.settle(w, w.onTimeout);
+    } else if (code < 0) {
+      this.remove(w);
+      this.settle(w, () => w.reject(this.ops.error(code)));
+    } else if (code !== Code.OK) {
+      // CANCELLED without a give-up: the environment is going away.
+      this.remove(w);
+      this.settle(w, () => w.reject(closedError('queue')));
+    }
+    // OK for a live waiter: it stays at the head and pump() lets it try.
+    if (this.closing) {
+      const done = this.closing;
+      this.closing = null;
+      done();
+      return;
+    }
+    this.pump();
+  }
+
+  private remove(w: Waiter<T>): void {
+    const i = this.queue.indexOf(w);
+    if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  /** Timeout or abort of waiter w. */
+  private giveUp(w: Waiter<T>, settleFn: () => void): void {
+    if (w.done) return;
+    this.settle(w, settleFn);
+    this.remove(w);
+    if (this.inflight?.w === w) native.cancel(this.inflight.req); // complete() passes a wake on
+  }
+
+  private settle(w: Waiter<T>, fn: () => void): void {
+    if (w.done) return;
+    w.done = true;
+    w.timer?.clear();
+    if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+    fn();
+  }
+}

@@ -1,0 +1,119 @@
+// RLock: owned by one thread of one process; the owner may re-acquire and must release as
+// many times. Word 0 as Lock (owner tid + sleepers bit); word 1 the recursion count, written
+// by the owner only.
+import { coded } from './errors';
+import { native, threadId } from './native';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
+import { AttachOptions, createSegment, kAttach, openSegment } from './primitive';
+import { LockBase, TID_MASK, WAITERS } from './lock';
+import { abortReason } from './waitqueue';
+
+export class RLock extends LockBase {
+  private readonly c: number; // index of the count word
+
+  constructor(opts?: CreateOptions & AttachOptions) {
+    super(opts?.[kAttach] ?? createSegment({ kind: 'RLock' }, opts ?? {}));
+    this.c = this.base + 1;
+  }
+
+  /** Opens an existing RLock by name. */
+  static open(name: string): RLock {
+    return new RLock({ [kAttach]: openSegment(name, 'RLock') });
+  }
+
+  get kind(): 'RLock' {
+    return 'RLock';
+  }
+
+  protected override tryTake(): boolean {
+    const v = Atomics.load(this.i32, this.w);
+    if ((v & TID_MASK) === threadId) {
+      this.i32[this.c]++;
+      return true;
+    }
+    if (v === 0 && Atomics.compareExchange(this.i32, this.w, 0, threadId) === 0) {
+      this.i32[this.c] = 1;
+      return true;
+    }
+    return false;
+  }
+
+  protected override taken(): void {
+    this.i32[this.c] = 1;
+  }
+
+  protected override undoTake(): void {
+    this.i32[this.c] = 0;
+    super.undoTake();
+  }
+
+  override acquire(opts?: AsyncWaitOptions): Promise<boolean> {
+    // The owner re-acquires at once, even with block: false and ahead of queued waiters.
+    try {
+      this.seg;
+      waitTimeout(opts);
+      const signal = checkSignal(opts);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      if ((Atomics.load(this.i32, this.w) & TID_MASK) === threadId) {
+        this.i32[this.c]++;
+        return Promise.resolve(true);
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return super.acquire(opts);
+  }
+
+  override acquireSync(opts?: WaitOptions): boolean {
+    return super.acquireSync(opts);
+  }
+
+  /** Releases one level. ERR_NOT_OWNER unless the calling thread owns it. */
+  release(): void {
+    const seg = this.seg;
+    const v = Atomics.load(this.i32, this.w);
+    if ((v & TID_MASK) !== threadId) {
+      throw coded('ERR_NOT_OWNER', v === 0 ? 'release of an unowned RLock' : 'RLock released by a thread that does not own it');
+    }
+    const n = this.i32[this.c];
+    if (n > 1) {
+      this.i32[this.c] = n - 1;
+      return;
+    }
+    this.i32[this.c] = 0;
+    const old = Atomics.exchange(this.i32, this.w, 0);
+    if (old & WAITERS) native.wake(seg, this.off(0), 1);
+  }
+
+  /** True when the calling thread owns it. */
+  isOwned(): boolean {
+    this.seg;
+    return (Atomics.load(this.i32, this.w) & TID_MASK) === threadId;
+  }
+
+  /** Recursion level as seen by the owner; 0 for everyone else. */
+  get count(): number {
+    return this.isOwned() ? this.i32[this.c] : 0;
+  }
+
+  // --- for Condition: release every level, and restore them -----------------------------
+
+  /** Releases all levels held by the calling thread; returns how many there were. */
+  releaseAll(): number {
+    if (!this.isOwned()) throw coded('ERR_NOT_OWNER', 'RLock not owned by the calling thread');
+    const n = this.i32[this.c];
+    this.i32[this.c] = 1;
+    this.release();
+    return n;
+  }
+
+  /** After re-acquiring (count 1), restores the recursion level saved by releaseAll. */
+  restoreLevel(n: number): void {
+    this.i32[this.c] = n;
+  }
+
+  protected override inspectFields(): Record<string, unknown> {
+    return { ...super.inspectFields(), count: this.count };
+  }
+}
+

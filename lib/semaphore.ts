@@ -1,0 +1,170 @@
+// Semaphore and BoundedSemaphore. Word 0: the value; word 1: sleepers (native/semaphore.h).
+// acquire is a CAS-decrement when the value is positive; release a CAS-add (checked against
+// the bound in the same CAS for BoundedSemaphore, so the check is atomic) plus a wake only
+// when someone sleeps.
+import { coded, invalidArgType, outOfRange } from './errors';
+import { Code, native, NativeSegment } from './native';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkSignal, waitTimeout } from './options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { AcquireQueue, abortReason } from './waitqueue';
+import { timeoutError } from './lock';
+import { KindName } from './kinds';
+
+const MAX = 0x7fffffff;
+
+type SemOptions = CreateOptions & AttachOptions;
+
+function parseArgs(value: unknown, opts: unknown): [number, SemOptions] {
+  if (typeof value === 'object' && value !== null && opts === undefined) return [1, value as SemOptions];
+  const v = value === undefined ? 1 : value;
+  checkInt(v, 'value', 0, MAX);
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw invalidArgType('options must be an object');
+  return [v as number, (opts ?? {}) as SemOptions];
+}
+
+abstract class SemaphoreBase extends Primitive {
+  private readonly v: number; // index of the value word
+  private readonly s: number; // index of the sleepers word
+  private readonly queue: AcquireQueue;
+  /** The bound (BoundedSemaphore), or MAX. */
+  protected readonly bound: number;
+
+  protected constructor(seg: NativeSegment, bounded: boolean) {
+    super(seg);
+    this.v = this.base;
+    this.s = this.base + 1;
+    this.bound = bounded ? this.info.params[0] : MAX;
+    this.queue = new AcquireQueue({
+      tryNow: () => this.tryTake(),
+      start: (t, cb) => native.semAcquire(this.seg, this.off(0), this.off(1), t, cb),
+      undo: () => this.add(1),
+      error: (code) => new Error(`unexpected native result ${code}`),
+    });
+  }
+
+  private tryTake(): boolean {
+    for (;;) {
+      const v = Atomics.load(this.i32, this.v);
+      if (v <= 0) return false;
+      if (Atomics.compareExchange(this.i32, this.v, v, v - 1) === v) return true;
+    }
+  }
+
+  /** Blocking acquire (decrement); false on timeout. */
+  acquireSync(opts?: WaitOptions): boolean {
+    const seg = this.seg;
+    const t = opts === undefined ? -1 : waitTimeout(opts);
+    if (this.tryTake()) return true;
+    if (t === 0) return false;
+    return native.semAcquire(seg, this.off(0), this.off(1), t) === Code.OK;
+  }
+
+  /** Acquire without blocking the event loop; resolves false on timeout. */
+  acquire(opts?: AsyncWaitOptions): Promise<boolean> {
+    try {
+      this.seg;
+      const t = waitTimeout(opts);
+      const signal = checkSignal(opts);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      if (this.queue.idle && this.tryTake()) return Promise.resolve(true);
+      if (t === 0) return Promise.resolve(false);
+      return this.queue.acquire(t, signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Adds n (default 1) and wakes as many sleepers. */
+  release(n = 1): void {
+    this.seg;
+    if (n !== 1) checkInt(n, 'n', 1, MAX);
+    this.add(n);
+  }
+
+  private add(n: number): void {
+    for (;;) {
+      const v = Atomics.load(this.i32, this.v);
+      if (v + n > this.bound) {
+        if (this.bound !== MAX) throw coded('ERR_RELEASED_TOO_MANY_TIMES', `${this.kind} released too many times`);
+        throw outOfRange(`${this.kind} value would exceed ${MAX}`);
+      }
+      if (Atomics.compareExchange(this.i32, this.v, v, v + n) === v) break;
+    }
+    // Value first, then the sleepers count (seq_cst): a sleeper announces itself before it
+    // re-checks the value in the futex, so one of the two sides always sees the other.
+    if (Atomics.load(this.i32, this.s) > 0) native.wake(this.rawSegment(), this.off(0), n);
+  }
+
+  /** The current value. */
+  getValue(): number {
+    this.seg;
+    return Atomics.load(this.i32, this.v);
+  }
+
+  /** True when the value is 0 (an acquire would wait). */
+  locked(): boolean {
+    return this.getValue() === 0;
+  }
+
+  async withLock<R>(fn: () => R | Promise<R>, opts?: AsyncWaitOptions): Promise<Awaited<R>> {
+    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
+    if (!(await this.acquire(opts))) throw timeoutError(this);
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  withLockSync<R>(fn: () => R, opts?: WaitOptions): R {
+    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
+    if (!this.acquireSync(opts)) throw timeoutError(this);
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  protected override beforeClose(): Promise<void> | void {
+    return this.queue.close(this.kind);
+  }
+
+  protected override inspectFields(): Record<string, unknown> {
+    return { name: this.name, value: Atomics.load(this.i32, this.v) };
+  }
+}
+
+export class Semaphore extends SemaphoreBase {
+  constructor(value?: number | SemOptions, opts?: SemOptions) {
+    const [v, o] = parseArgs(value, opts);
+    super(o[kAttach] ?? createSegment({ kind: 'Semaphore', params: [v], init: initValue(v) }, o), false);
+  }
+
+  static open(name: string): Semaphore {
+    return new Semaphore(1, { [kAttach]: openSegment(name, 'Semaphore') });
+  }
+
+  get kind(): KindName {
+    return 'Semaphore';
+  }
+}
+
+export class BoundedSemaphore extends SemaphoreBase {
+  constructor(value?: number | SemOptions, opts?: SemOptions) {
+    const [v, o] = parseArgs(value, opts);
+    super(o[kAttach] ?? createSegment({ kind: 'BoundedSemaphore', params: [v], init: initValue(v) }, o), true);
+  }
+
+  static open(name: string): BoundedSemaphore {
+    return new BoundedSemaphore(1, { [kAttach]: openSegment(name, 'BoundedSemaphore') });
+  }
+
+  get kind(): KindName {
+    return 'BoundedSemaphore';
+  }
+}
+
+function initValue(v: number): Uint8Array {
+  return new Uint8Array(new Int32Array([v]).buffer);
+}

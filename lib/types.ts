@@ -1,0 +1,104 @@
+// Element types of Value and SharedArray: Python typecodes and names, and how each is stored.
+import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+
+export const TYPE_NAMES = [
+  'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'bool',
+] as const; // the index is the code stored in the segment header (native/layout.cc)
+
+export type TypeName = (typeof TYPE_NAMES)[number];
+export type TypeCode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | '?';
+export type TypeSpec = TypeName | TypeCode;
+
+const CODES: Record<TypeCode, TypeName> = {
+  b: 'int8', B: 'uint8', h: 'int16', H: 'uint16', i: 'int32', I: 'uint32',
+  l: 'int64', L: 'uint64', q: 'int64', Q: 'uint64', f: 'float32', d: 'float64', '?': 'bool',
+};
+
+type Ctor =
+  | Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor
+  | Int32ArrayConstructor | Uint32ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor
+  | Float32ArrayConstructor | Float64ArrayConstructor;
+
+const CTORS: Record<TypeName, Ctor> = {
+  int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array,
+  uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, float32: Float32Array,
+  float64: Float64Array, bool: Uint8Array,
+};
+
+const INT_RANGES: Partial<Record<TypeName, [number, number]>> = {
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
+  int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
+};
+const BIG_RANGES: Partial<Record<TypeName, [bigint, bigint]>> = {
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+export type TypedView =
+  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+
+export interface ElementType {
+  name: TypeName;
+  code: number;
+  size: number;
+  view(buffer: ArrayBuffer, byteOffset: number, length: number): TypedView;
+  /** Validates and converts a JS value for storage. */
+  toStored(v: unknown): number | bigint;
+  /** Converts a stored element back for the user. */
+  fromStored(v: number | bigint): number | bigint | boolean;
+  zero: number | bigint | boolean;
+}
+
+export function parseType(spec: unknown): ElementType {
+  if (typeof spec !== 'string') throw invalidArgType('type must be a typecode or type name string');
+  const name: TypeName | undefined = Object.hasOwn(CODES, spec)
+    ? CODES[spec as TypeCode]
+    : (TYPE_NAMES as readonly string[]).includes(spec)
+      ? (spec as TypeName)
+      : undefined;
+  if (!name) throw invalidArgValue(`unknown type ${JSON.stringify(spec)}; use one of ${Object.keys(CODES).join(' ')} or ${TYPE_NAMES.join(', ')}`);
+  return typeByName(name);
+}
+
+export function typeByCode(code: number): ElementType {
+  const name = TYPE_NAMES[code];
+  if (!name) throw invalidArgValue(`unknown type code ${code}`);
+  return typeByName(name);
+}
+
+function typeByName(name: TypeName): ElementType {
+  const C = CTORS[name];
+  const big = name === 'int64' || name === 'uint64';
+  return {
+    name,
+    code: TYPE_NAMES.indexOf(name),
+    size: C.BYTES_PER_ELEMENT,
+    view: (buffer, off, len) => new C(buffer, off, len),
+    zero: name === 'bool' ? false : big ? 0n : 0,
+    toStored(v: unknown): number | bigint {
+      if (name === 'bool') {
+        if (typeof v === 'boolean') return v ? 1 : 0;
+        if (typeof v === 'number' && (v === 0 || v === 1)) return v;
+        throw invalidArgType('a bool value must be a boolean');
+      }
+      if (big) {
+        let b: bigint;
+        if (typeof v === 'bigint') b = v;
+        else if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
+        else if (typeof v === 'number') throw outOfRange(`${name} needs an integer (a bigint beyond 2**53)`);
+        else throw invalidArgType(`${name} values are bigints`);
+        const [lo, hi] = BIG_RANGES[name]!;
+        if (b < lo || b > hi) throw outOfRange(`${b} is out of range for ${name}`);
+        return b;
+      }
+      if (typeof v !== 'number') throw invalidArgType(`${name} values are numbers`);
+      const r = INT_RANGES[name];
+      if (r && (!Number.isInteger(v) || v < r[0] || v > r[1])) throw outOfRange(`${v} is out of range for ${name}`);
+      return v;
+    },
+    fromStored(v) {
+      return name === 'bool' ? v !== 0 : v;
+    },
+  };
+}

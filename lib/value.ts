@@ -1,0 +1,156 @@
+// Value / RawValue: one element of shared memory, with (Value) a lock for read-modify-write.
+// The lock is its own RLock (or the Lock/RLock given) segment, named in this segment's link
+// area so that every process that opens the Value opens the same lock.
+import { invalidArgType } from './errors';
+import { Kind, KindName } from './kinds';
+import { NativeSegment } from './native';
+import { CreateOptions } from './options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { ElementType, TypeSpec, TypedView, parseType, typeByCode } from './types';
+import { Lock } from './lock';
+import { RLock } from './rlock';
+
+export type AnyLock = Lock | RLock;
+
+export interface ValueOptions extends CreateOptions {
+  /** true (default): a new RLock; false: no lock; or the Lock/RLock to use. */
+  lock?: boolean | AnyLock;
+}
+
+/** Resolves the `lock` option to the lock object to link, and whether we own it. */
+export function lockFor(opt: unknown, name: string | undefined): { lock: AnyLock | null; owned: boolean } {
+  if (opt === undefined || opt === true) {
+    return { lock: new RLock(name ? { name: `${name}.lock` } : {}), owned: true };
+  }
+  if (opt === false) return { lock: null, owned: false };
+  if (opt instanceof Lock || opt instanceof RLock) return { lock: opt, owned: false };
+  throw invalidArgType('lock must be a boolean, a Lock or an RLock');
+}
+
+/** Opens the lock named in a segment's link area. */
+export function openLinkedLock(seg: NativeSegment): AnyLock | null {
+  const info = seg.info();
+  if (info.linkKind === Kind.Lock) return Lock.open(info.linkName);
+  if (info.linkKind === Kind.RLock) return RLock.open(info.linkName);
+  return null;
+}
+
+export function linkOf(lock: AnyLock | null): { linkKind: number; linkName: string } {
+  return lock ? { linkKind: Kind[lock.kind], linkName: lock.name } : { linkKind: 0, linkName: '' };
+}
+
+abstract class ValueBase extends Primitive {
+  protected readonly type: ElementType;
+  protected readonly view: TypedView;
+  protected constructor(seg: NativeSegment) {
+    super(seg);
+    this.type = typeByCode(this.info.params[0]);
+    this.view = this.type.view(this.i32.buffer as ArrayBuffer, this.info.stateOffset, 1);
+  }
+
+  /** The shared value (a bigint for 64-bit integer types, a boolean for 'bool'). */
+  get value(): number | bigint | boolean {
+    this.seg;
+    return this.type.fromStored(this.view[0]);
+  }
+
+  set value(v: number | bigint | boolean) {
+    this.seg;
+    (this.view as unknown as (number | bigint)[])[0] = this.type.toStored(v);
+  }
+
+  /** The type name ('int32', 'float64', ...). */
+  get typeName(): string {
+    return this.type.name;
+  }
+
+  protected override inspectFields(): Record<string, unknown> {
+    return { name: this.name, type: this.type.name, value: this.type.fromStored(this.view[0]) };
+  }
+}
+
+function initBytes(type: ElementType, initial: unknown): Uint8Array {
+  const stored = type.toStored(initial ?? type.zero);
+  const buf = new ArrayBuffer(8);
+  (type.view(buf, 0, 1) as unknown as (number | bigint)[])[0] = stored;
+  return new Uint8Array(buf);
+}
+
+export class Value extends ValueBase {
+  #lock: AnyLock | null;
+  #ownsLock: boolean;
+
+  constructor(type: TypeSpec, initial?: number | bigint | boolean, opts?: ValueOptions & AttachOptions) {
+    const attach = opts?.[kAttach];
+    let lock: AnyLock | null;
+    let owned: boolean;
+    let seg: NativeSegment;
+    if (attach) {
+      seg = attach;
+      lock = openLinkedLock(seg);
+      owned = true;
+    } else {
+      const t = parseType(type);
+      const init = initBytes(t, initial);
+      ({ lock, owned } = lockFor(opts?.lock, opts?.name));
+      try {
+        seg = createSegment({ kind: 'Value', params: [t.code], init, ...linkOf(lock) }, opts ?? {});
+      } catch (e) {
+        if (owned) lock?.close();
+        throw e;
+      }
+      if (!seg.info().created && owned) {
+        // Someone else created it: use the lock it names, not the one made above.
+        lock?.close();
+        lock = openLinkedLock(seg);
+      }
+    }
+    super(seg);
+    this.#lock = lock;
+    this.#ownsLock = owned;
+  }
+
+  static open(name: string): Value {
+    return new Value('i', 0, { [kAttach]: openSegment(name, 'Value') });
+  }
+
+  get kind(): KindName {
+    return 'Value';
+  }
+
+  /** The lock guarding read-modify-write sequences (null when created with lock: false). */
+  getLock(): AnyLock | null {
+    this.seg;
+    return this.#lock;
+  }
+
+  /** Python's get_obj(): the raw value object (this Value). */
+  getObj(): this {
+    this.seg;
+    return this;
+  }
+
+  protected override afterClose(seg: NativeSegment): void {
+    super.afterClose(seg);
+    if (this.#ownsLock) this.#lock?.close();
+  }
+}
+
+export class RawValue extends ValueBase {
+  constructor(type: TypeSpec, initial?: number | bigint | boolean, opts?: CreateOptions & AttachOptions) {
+    let seg = opts?.[kAttach];
+    if (!seg) {
+      const t = parseType(type);
+      seg = createSegment({ kind: 'RawValue', params: [t.code], init: initBytes(t, initial) }, opts ?? {});
+    }
+    super(seg);
+  }
+
+  static open(name: string): RawValue {
+    return new RawValue('i', 0, { [kAttach]: openSegment(name, 'RawValue') });
+  }
+
+  get kind(): KindName {
+    return 'RawValue';
+  }
+}

@@ -1,0 +1,140 @@
+// Async waits of one primitive object in one thread. Only the head waiter has a native wait in
+// flight (on a waiter thread); the others queue here, so 10,000 pending acquires cost one
+// thread, not 10,000. Timeouts and AbortSignals of queued waiters are handled in JS; the head's
+// are also passed to / cancelled in the native wait.
+import { Timer, startTimer } from './timers';
+import { closedError } from './errors';
+import { Code, DoneCallback, native } from './native';
+
+export interface AcquireOps {
+  /** Non-blocking attempt on the shared words (the fast path). */
+  tryNow(): boolean;
+  /** Starts the native async wait for one acquisition; returns its request id. */
+  start(timeoutMs: number, cb: DoneCallback): number;
+  /** Gives back an acquisition that completed after its waiter had given up. */
+  undo(): void;
+  /** Maps a negative native code to the error to reject with. */
+  error(code: number): Error;
+  /** Called after an acquisition that took over from a dead owner. */
+  ownerDied?(): void;
+  /** Bookkeeping after the native wait acquired for a waiter that still wants it. */
+  taken?(): void;
+}
+
+interface Pending {
+  resolve: (v: boolean) => void;
+  reject: (e: unknown) => void;
+  deadline: number; // performance.now() based, -1 for none
+  timer?: Timer;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  done: boolean;
+}
+
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+export class AcquireQueue {
+  private readonly queue: Pending[] = [];
+  private inflight: { p: Pending; req: number } | null = null;
+  private closing: (() => void) | null = null;
+
+  constructor(private readonly ops: AcquireOps) {}
+
+  get idle(): boolean {
+    return this.queue.length === 0 && this.inflight === null;
+  }
+
+  /** timeoutMs: -1 for none, else > 0 (a zero timeout is a single try, done by the caller). */
+  acquire(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      const p: Pending = {
+        resolve,
+        reject,
+        deadline: timeoutMs < 0 ? -1 : performance.now() + timeoutMs,
+        done: false,
+      };
+      if (timeoutMs >= 0) {
+        p.timer = startTimer(() => this.giveUp(p, () => p.resolve(false)), timeoutMs);
+      }
+      if (signal) {
+        p.signal = signal;
+        p.onAbort = () => this.giveUp(p, () => p.reject(abortReason(signal)));
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.queue.push(p);
+      this.pump();
+    });
+  }
+
+  /** Rejects every pending waiter with ERR_CLOSED; resolves once nothing is in flight. */
+  close(what: string): Promise<void> | void {
+    for (const p of this.queue.splice(0)) this.settle(p, () => p.reject(closedError(what)));
+    if (!this.inflight) return;
+    const { p, req } = this.inflight;
+    this.settle(p, () => p.reject(closedError(what)));
+    native.cancel(req);
+    return new Promise<void>((resolve) => (this.closing = resolve));
+  }
+
+  private pump(): void {
+    while (!this.inflight && this.queue.length > 0 && !this.closing) {
+      const head = this.queue[0];
+      if (this.ops.tryNow()) {
+        this.queue.shift();
+        this.settle(head, () => head.resolve(true));
+        continue;
+      }
+      const remaining = head.deadline < 0 ? -1 : Math.max(0, head.deadline - performance.now());
+      const req = this.ops.start(remaining, (code) => this.complete(head, code));
+      this.inflight = { p: head, req };
+    }
+  }
+
+  private complete(p: Pending, code: number): void {
+    this.inflight = null;
+    const i = this.queue.indexOf(p);
+    if (i >= 0) this.queue.splice(i, 1);
+    if (code === Code.OK || code === Code.OWNER_DIED) {
+      if (code === Code.OWNER_DIED) this.ops.ownerDied?.();
+      if (p.done) {
+        this.ops.undo();
+      } else {
+        this.ops.taken?.();
+        this.settle(p, () => p.resolve(true));
+      }
+    } else if (code === Code.TIMEOUT || code === Code.CANCELLED) {
+      this.settle(p, () => p.resolve(false));
+    } else {
+      this.settle(p, () => p.reject(this.ops.error(code)));
+    }
+    if (this.closing) {
+      const done = this.closing;
+      this.closing = null;
+      done();
+      return;
+    }
+    this.pump();
+  }
+
+  /** Timeout or abort of waiter p. */
+  private giveUp(p: Pending, settleFn: () => void): void {
+    if (p.done) return;
+    this.settle(p, settleFn);
+    if (this.inflight?.p === p) {
+      native.cancel(this.inflight.req); // complete() removes it and undoes a late success
+    } else {
+      const i = this.queue.indexOf(p);
+      if (i >= 0) this.queue.splice(i, 1);
+    }
+  }
+
+  private settle(p: Pending, fn: () => void): void {
+    if (p.done) return;
+    p.done = true;
+    p.timer?.clear();
+    if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
+    fn();
+  }
+}

@@ -1,0 +1,235 @@
+#include "barrier.h"
+
+#include "futex.h"
+#include "liveness.h"
+#include "robust_mutex.h"
+
+namespace procsync {
+
+namespace {
+using namespace barrier;
+
+struct Words {
+  uint32_t* state;
+  uint32_t* count;
+  uint32_t* seq;
+  uint32_t* slots;
+  uint32_t parties;
+};
+
+Words words(BarrierState st) {
+  return {st.w + kStateWord, st.w + kCountWord, st.w + kSeqWord, st.w + kSlotsWord, st.parties};
+}
+
+void bump(const Words& b) {
+  fetch_add(b.seq, 1);
+  futex_wake(b.seq, INT32_MAX);
+}
+
+// A holder of the mutex died mid-update: recount from the slots, make the state word valid and
+// wake everyone to re-check.
+void repair_locked(const Words& b) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < b.parties; i++) n += load(b.slots + i) != 0;
+  store(b.count, n);
+  if (load(b.state) > kStBroken) store(b.state, kStBroken);
+  bump(b);
+}
+
+void break_locked(const Words& b) {
+  store(b.state, kStBroken);
+  bump(b);
+}
+
+// A party leaves the cycle (threading's _exit): the last one out of a drain or a reset
+// re-opens the barrier.
+void leave_locked(const Words& b, uint32_t idx) {
+  store(b.slots + idx, 0);
+  uint32_t c = load(b.count);
+  if (c) store(b.count, --c);
+  uint32_t s = load(b.state);
+  if (c == 0 && (s == kStDraining || s == kStResetting)) {
+    store(b.state, kStFilling);
+    bump(b);
+  }
+}
+
+// Slot j's party died: it leaves, and a filling cycle can never complete, so it breaks.
+void reap_locked(const Words& b, uint32_t j) {
+  if (load(b.state) == kStFilling) break_locked(b);
+  leave_locked(b, j);
+}
+
+// Checks every counted party (used by arrivals waiting for a drain/reset/action to finish).
+void reap_all_locked(const Words& b) {
+  for (uint32_t j = 0; j < b.parties; j++) {
+    uint32_t t = load(b.slots + j);
+    if (t && !thread_alive(t)) reap_locked(b, j);
+  }
+}
+
+// Checks the next counted party after `idx` (cyclically): each waiter watches its successor, so
+// every counted party is watched by someone at the cost of one check per waiter per slice.
+// Returns true when it found it dead (and reaped it).
+bool reap_successor_locked(const Words& b, uint32_t idx) {
+  for (uint32_t k = 1; k < b.parties; k++) {
+    uint32_t j = (idx + k) % b.parties;
+    uint32_t t = load(b.slots + j);
+    if (!t) continue;
+    if (thread_alive(t)) return false;
+    reap_locked(b, j);
+    return true;
+  }
+  return false;
+}
+
+// Lowest free index below parties-1 (there is one: at most parties-2 others are counted).
+bool take_index_locked(const Words& b, uint32_t tid, uint32_t* idx) {
+  for (uint32_t i = 0; i + 1 < b.parties; i++) {
+    if (load(b.slots + i) == 0) {
+      store(b.slots + i, tid);
+      *idx = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+OpResult barrier_wait(BarrierState st, uint32_t tid, bool has_action, const WaitCtx& ctx) {
+  Words b = words(st);
+  uint32_t idx = 0;
+  bool check_liveness = false;
+  // Phase 1: wait while a drain, a reset or an action is in progress, then arrive.
+  for (;;) {
+    uint32_t seen;
+    {
+      RobustGuard g(st.w);
+      if (!g.ok()) return {kErrCorrupt, 0};
+      if (g.owner_died()) repair_locked(b);
+      if (check_liveness) reap_all_locked(b);
+      check_liveness = false;
+      uint32_t s = load(b.state);
+      uint32_t c = load(b.count);
+      if (s == kStBroken) return {Result::kBroken, 0};
+      if (s == kStFilling && c < b.parties) {
+        if (c + 1 == b.parties) {
+          idx = b.parties - 1;
+          store(b.slots + idx, tid);
+          store(b.count, c + 1);
+          if (has_action) return {barrier::kRunAction, double(idx)};
+          store(b.state, kStDraining);
+          bump(b);
+          leave_locked(b, idx);
+          return {kOk, double(idx)};
+        }
+        if (!take_index_locked(b, tid, &idx)) {
+          // Slots and count disagree (a party died mid-update): recount and retry.
+          repair_locked(b);
+          continue;
+        }
+        store(b.count, c + 1);
+        break;
+      }
+      seen = load(b.seq);
+    }
+    if (ctx.cancelled()) return {kCancelled, 0};
+    ctx.sleeping_on(b.seq);
+    if (!ctx.cancelled() && futex_wait(b.seq, seen, slice_end(-1)) == WaitOutcome::kTimedOut)
+      check_liveness = true;
+  }
+  // Phase 2: counted at idx; wait until the cycle is released, broken or reset.
+  for (;;) {
+    uint32_t seen;
+    {
+      RobustGuard g(st.w);
+      if (!g.ok()) return {kErrCorrupt, 0};
+      if (g.owner_died()) repair_locked(b);
+      if (load(b.slots + idx) != tid) {
+        // Our slot was reaped: we were judged dead. Nothing sensible is left but broken.
+        return {Result::kBroken, 0};
+      }
+      uint32_t s = load(b.state);
+      if (s == kStDraining) {
+        leave_locked(b, idx);
+        return {kOk, double(idx)};
+      }
+      if (s != kStFilling) {  // broken or resetting
+        leave_locked(b, idx);
+        return {Result::kBroken, 0};
+      }
+      bool action_running = load(b.count) >= b.parties;
+      if (ctx.cancelled()) {
+        // Withdraw. During the action the cycle already counts us: breaking is all we can do.
+        if (action_running) break_locked(b);
+        leave_locked(b, idx);
+        return {kCancelled, 0};
+      }
+      if (past(ctx.deadline_ns) && !action_running) {
+        break_locked(b);
+        leave_locked(b, idx);
+        return {Result::kBroken, 0};
+      }
+      if (check_liveness && reap_successor_locked(b, idx)) {
+        leave_locked(b, idx);
+        return {Result::kBroken, 0};
+      }
+      check_liveness = false;
+      seen = load(b.seq);
+    }
+    ctx.sleeping_on(b.seq);
+    if (ctx.cancelled()) continue;
+    // During the action our deadline is suspended: sleep in plain slices, not in a busy loop.
+    int64_t until = past(ctx.deadline_ns) ? slice_end(-1) : slice_end(ctx.deadline_ns);
+    if (futex_wait(b.seq, seen, until) == WaitOutcome::kTimedOut) check_liveness = true;
+  }
+}
+
+int32_t barrier_complete(BarrierState st, uint32_t tid, bool ok) {
+  Words b = words(st);
+  RobustGuard g(st.w);
+  if (!g.ok()) return kErrCorrupt;
+  if (g.owner_died()) repair_locked(b);
+  uint32_t idx = b.parties - 1;
+  if (load(b.slots + idx) != tid) return Result::kBroken;
+  int32_t r = Result::kBroken;
+  if (load(b.state) == kStFilling && load(b.count) >= b.parties) {
+    if (ok) {
+      store(b.state, kStDraining);
+      bump(b);
+      r = kOk;
+    } else {
+      break_locked(b);
+    }
+  }
+  leave_locked(b, idx);
+  return r;
+}
+
+int32_t barrier_reset(BarrierState st) {
+  Words b = words(st);
+  RobustGuard g(st.w);
+  if (!g.ok()) return kErrCorrupt;
+  if (g.owner_died()) repair_locked(b);
+  uint32_t s = load(b.state);
+  if (load(b.count) > 0) {
+    // Counted parties must leave first (they get BrokenBarrierError); a drain finishes.
+    if (s == kStFilling || s == kStBroken) store(b.state, kStResetting);
+  } else {
+    store(b.state, kStFilling);
+  }
+  bump(b);
+  return kOk;
+}
+
+int32_t barrier_abort(BarrierState st) {
+  Words b = words(st);
+  RobustGuard g(st.w);
+  if (!g.ok()) return kErrCorrupt;
+  if (g.owner_died()) repair_locked(b);
+  break_locked(b);
+  return kOk;
+}
+
+}  // namespace procsync

@@ -1,0 +1,173 @@
+// The Node-API entry point: segments, lifetime, diagnostics, cancellation; each primitive
+// family registers its own functions (see *_binding.cc). Argument checks, conversions and
+// errors only; the rules live in the primitives' own files.
+#include <napi.h>
+
+#include <algorithm>
+
+#include "futex.h"
+#include "liveness.h"
+#include "napi_util.h"
+#include "segment.h"
+
+namespace procsync {
+namespace {
+
+// open({ name, kind, params, linkKind, linkName, mode, persistent, how, init }) -> Segment
+Napi::Value Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) { type_error(env, "open: expected an options object").ThrowAsJavaScriptException(); return env.Null(); }
+  Napi::Object o = info[0].As<Napi::Object>();
+  OpenSpec spec;
+  Napi::Value name = o.Get("name");
+  if (!name.IsString()) { type_error(env, "name must be a string").ThrowAsJavaScriptException(); return env.Null(); }
+  spec.name = name.As<Napi::String>().Utf8Value();
+  if (!u32_arg(env, o.Get("kind"), &spec.kind, "kind")) return env.Null();
+  if (spec.kind > kKindMax) { range_error(env, "unknown kind").ThrowAsJavaScriptException(); return env.Null(); }
+  Napi::Value params = o.Get("params");
+  if (params.IsArray()) {
+    Napi::Array a = params.As<Napi::Array>();
+    if (a.Length() > 4) { range_error(env, "too many params").ThrowAsJavaScriptException(); return env.Null(); }
+    for (uint32_t i = 0; i < a.Length(); i++)
+      if (!u32_arg(env, a.Get(i), &spec.params[i], "param")) return env.Null();
+  }
+  if (o.Has("linkKind") && !o.Get("linkKind").IsUndefined()) {
+    if (!u32_arg(env, o.Get("linkKind"), &spec.link_kind, "linkKind")) return env.Null();
+    Napi::Value ln = o.Get("linkName");
+    if (!ln.IsString()) { type_error(env, "linkName must be a string").ThrowAsJavaScriptException(); return env.Null(); }
+    spec.link_name = ln.As<Napi::String>().Utf8Value();
+    if (spec.link_kind > kKindMax || (spec.link_kind != 0) != !spec.link_name.empty() ||
+        (!spec.link_name.empty() && !valid_name(spec.link_name))) {
+      coded(env, "ERR_INVALID_ARG_VALUE", "invalid link").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+  }
+  if (o.Has("mode") && !o.Get("mode").IsUndefined()) {
+    if (!u32_arg(env, o.Get("mode"), &spec.mode, "mode")) return env.Null();
+    if (spec.mode > 0777) { range_error(env, "mode out of range").ThrowAsJavaScriptException(); return env.Null(); }
+  }
+  spec.persistent = o.Get("persistent").ToBoolean();
+  uint32_t how = 2;
+  if (!u32_arg(env, o.Get("how"), &how, "how")) return env.Null();
+  if (how > 2) { range_error(env, "how out of range").ThrowAsJavaScriptException(); return env.Null(); }
+  spec.how = how == 0 ? OpenHow::kCreate : how == 1 ? OpenHow::kOpen : OpenHow::kCreateOrOpen;
+  if (spec.how != OpenHow::kOpen && spec.kind == 0) { range_error(env, "kind required").ThrowAsJavaScriptException(); return env.Null(); }
+  Napi::Value init = o.Get("init");
+  if (init.IsTypedArray()) {
+    Napi::TypedArray ta = init.As<Napi::TypedArray>();
+    spec.init_state = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    spec.init_state_len = ta.ByteLength();
+  }
+  OpenError err;
+  std::shared_ptr<Mapping> m = open_segment(spec, &err);
+  if (!m) {
+    if (err.code == "ERR_INVALID_ARG_VALUE") {
+      Napi::Error e = Napi::TypeError::New(env, err.message);
+      e.Set("code", Napi::String::New(env, err.code));
+      e.ThrowAsJavaScriptException();
+    } else {
+      coded(env, err.code, err.message).ThrowAsJavaScriptException();
+    }
+    return env.Null();
+  }
+  EnvData* d = env_data(env);
+  Napi::Object handle = d->segment_ctor.New({});
+  handle.TypeTag(&kSegmentTag);
+  SegmentHandle::Unwrap(handle)->attach(m);
+  // Forget mappings that are gone, then remember this one for env teardown.
+  auto& v = d->mappings;
+  v.erase(std::remove_if(v.begin(), v.end(), [](auto& w) { return w.expired(); }), v.end());
+  v.push_back(m);
+  return handle;
+}
+
+Napi::Value Unlink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) { type_error(env, "name must be a string").ThrowAsJavaScriptException(); return env.Null(); }
+  return Napi::Boolean::New(env, unlink_segment(info[0].As<Napi::String>().Utf8Value()));
+}
+
+Napi::Value ListSegments(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto list = list_segments();
+  Napi::Array a = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", list[i].first);
+    o.Set("held", list[i].second);
+    a.Set(uint32_t(i), o);
+  }
+  return a;
+}
+
+Napi::Value Sweep(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), sweep_segments()); }
+Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), current_tid()); }
+Napi::Value ThreadCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(env_data(info.Env())->host.thread_count()));
+}
+Napi::Value ThreadAlive(const Napi::CallbackInfo& info) {
+  uint32_t tid;
+  if (!u32_arg(info.Env(), info[0], &tid, "tid")) return info.Env().Null();
+  return Napi::Boolean::New(info.Env(), thread_alive(tid));
+}
+
+// process.exit() skips env cleanup hooks, so lib/ calls this from the 'exit' event: this
+// process gives up every segment (and removes those it was the last user of).
+Napi::Value CloseAll(const Napi::CallbackInfo& info) {
+  env_data(info.Env())->detach_all();
+  return info.Env().Undefined();
+}
+
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  uint32_t id;
+  if (!u32_arg(info.Env(), info[0], &id, "request")) return info.Env().Null();
+  env_data(info.Env())->host.cancel(id);
+  return info.Env().Undefined();
+}
+
+// wake(seg, offset, n)
+Napi::Value Wake(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s = unwrap_segment(env, info[0]);
+  if (!s) return env.Null();
+  uint32_t* w = word_arg(env, s, info[1]);
+  if (!w) return env.Null();
+  uint32_t n;
+  if (!u32_arg(env, info[2], &n, "count")) return env.Null();
+  futex_wake(w, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
+  return env.Undefined();
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* d = new EnvData(env);
+  d->segment_ctor = Napi::Persistent(SegmentHandle::Define(env));
+  env.SetInstanceData<EnvData>(d);
+  // Worker exit or process teardown: stop waiter threads, give up flocks (the instance-data
+  // finalizer deletes `d` later).
+  napi_add_env_cleanup_hook(env, [](void* p) { static_cast<EnvData*>(p)->teardown(); }, d);
+
+  exports.Set("open", Napi::Function::New(env, Open));
+  exports.Set("unlink", Napi::Function::New(env, Unlink));
+  exports.Set("listSegments", Napi::Function::New(env, ListSegments));
+  exports.Set("sweep", Napi::Function::New(env, Sweep));
+  exports.Set("threadId", Napi::Function::New(env, ThreadId));
+  exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
+  exports.Set("threadAlive", Napi::Function::New(env, ThreadAlive));
+  exports.Set("closeAll", Napi::Function::New(env, CloseAll));
+  exports.Set("cancel", Napi::Function::New(env, Cancel));
+  exports.Set("wake", Napi::Function::New(env, Wake));
+  register_lock_family(env, exports);
+  register_cond_family(env, exports);
+  register_queue(env, exports);
+  exports.Set("stateOffset", Napi::Number::New(env, double(kStateOffset)));
+  return exports;
+}
+
+}  // namespace procsync
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  return procsync::Init(env, exports);
+}
+NODE_API_MODULE(procsync, InitAddon)

@@ -1,0 +1,199 @@
+// Bindings of Condition and Barrier (native/condition.h, native/barrier.h). Each entry point
+// re-validates the header fields it relies on (kind, params against the mapped size): the
+// header is shared memory that another process could have scribbled on since it was opened.
+#include "barrier.h"
+#include "condition.h"
+#include "layout.h"
+#include "napi_util.h"
+
+namespace procsync {
+namespace {
+
+// The segment's state, or nullptr with a JS exception pending.
+uint32_t* kind_state(Napi::Env env, SegmentHandle* s, uint32_t kind, uint32_t* p0) {
+  const Header& h = s->mapping()->header();
+  uint32_t k = __atomic_load_n(&h.kind, __ATOMIC_RELAXED);
+  uint32_t p = __atomic_load_n(&h.params[0], __ATOMIC_RELAXED);
+  uint64_t need = kind == kCondition ? cond::state_size(p) : barrier::state_size(p);
+  bool ok = k == kind && p >= 1 &&
+            p <= (kind == kCondition ? cond::kMaxWaiters : barrier::kMaxParties) &&
+            kStateOffset + need <= s->mapping()->size();
+  if (!ok) {
+    coded(env, "ERR_CORRUPT", "segment is not a valid " + std::string(kind == kCondition ? "Condition" : "Barrier"))
+        .ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  *p0 = p;
+  return reinterpret_cast<uint32_t*>(s->mapping()->state());
+}
+
+bool cond_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, CondState* st) {
+  *s = unwrap_segment(env, v);
+  if (!*s) return false;
+  st->w = kind_state(env, *s, kCondition, &st->cap);
+  return st->w != nullptr;
+}
+
+bool barrier_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, BarrierState* st) {
+  *s = unwrap_segment(env, v);
+  if (!*s) return false;
+  st->w = kind_state(env, *s, kBarrier, &st->parties);
+  return st->w != nullptr;
+}
+
+bool tid_arg(Napi::Env env, Napi::Value v, uint32_t* tid) {
+  if (!u32_arg(env, v, tid, "tid")) return false;
+  if (*tid == 0 || *tid > 0x3FFFFFFF) {
+    range_error(env, "tid out of range").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+bool slot_arg(Napi::Env env, Napi::Value v, const CondState& st, uint32_t* slot) {
+  if (!u32_arg(env, v, slot, "slot")) return false;
+  if (*slot >= st.cap) {
+    range_error(env, "slot out of range").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+// condEnqueue(seg, tid) -> slot index (>= 0) or a negative result code
+Napi::Value CondEnqueue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  CondState st;
+  uint32_t tid;
+  if (!cond_arg(env, info[0], &s, &st) || !tid_arg(env, info[1], &tid)) return env.Null();
+  OpResult r = cond_enqueue(st, tid);
+  return Napi::Number::New(env, r.code == kOk ? r.value : double(r.code));
+}
+
+// condWait(seg, slot, ticket, timeoutMs) -> code (sync form only; async waits use condWaitAny)
+Napi::Value CondWait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  CondState st;
+  uint32_t slot, ticket;
+  int64_t deadline;
+  if (!cond_arg(env, info[0], &s, &st) || !slot_arg(env, info[1], st, &slot) ||
+      !u32_arg(env, info[2], &ticket, "ticket") || !deadline_arg(env, info[3], &deadline))
+    return env.Null();
+  WaitCtx ctx;
+  ctx.deadline_ns = deadline;
+  return Napi::Number::New(env, cond_wait(st, slot, ticket, ctx).code);
+}
+
+// condWaitAny(seg, pairs: number[] of slot, ticket, ..., cb) -> request id
+Napi::Value CondWaitAny(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  CondState st;
+  if (!cond_arg(env, info[0], &s, &st)) return env.Null();
+  if (!info[1].IsArray() || !info[2].IsFunction()) {
+    type_error(env, "condWaitAny(seg, pairs, cb)").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Array a = info[1].As<Napi::Array>();
+  if (a.Length() % 2 != 0 || a.Length() > 2 * st.cap) {
+    range_error(env, "pairs out of range").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  std::vector<uint32_t> pairs(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    if (i % 2 == 0 ? !slot_arg(env, a.Get(i), st, &pairs[i]) : !u32_arg(env, a.Get(i), &pairs[i], "ticket"))
+      return env.Null();
+  }
+  return run_or_submit(env, info[2], s, -1, [st, pairs = std::move(pairs)](const WaitCtx& ctx) {
+    return cond_wait_any(st, pairs, ctx);
+  });
+}
+
+// condWithdraw(seg, slot, ticket, forward) -> 1 notified, 0 not, or a negative result code
+Napi::Value CondWithdraw(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  CondState st;
+  uint32_t slot, ticket;
+  if (!cond_arg(env, info[0], &s, &st) || !slot_arg(env, info[1], st, &slot) ||
+      !u32_arg(env, info[2], &ticket, "ticket"))
+    return env.Null();
+  OpResult r = cond_withdraw(st, slot, ticket, info[3].ToBoolean());
+  return Napi::Number::New(env, r.code == kOk ? r.value : double(r.code));
+}
+
+// condNotify(seg, n) -> how many were notified, or a negative result code
+Napi::Value CondNotify(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  CondState st;
+  uint32_t n;
+  if (!cond_arg(env, info[0], &s, &st) || !u32_arg(env, info[1], &n, "n")) return env.Null();
+  OpResult r = cond_notify(st, n);
+  return Napi::Number::New(env, r.code == kOk ? r.value : double(r.code));
+}
+
+// barrierWait(seg, tid, hasAction, timeoutMs, cb?) -> [code, index] (sync) or request id
+Napi::Value BarrierWait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  BarrierState st;
+  uint32_t tid;
+  int64_t deadline;
+  if (!barrier_arg(env, info[0], &s, &st) || !tid_arg(env, info[1], &tid) ||
+      !deadline_arg(env, info[3], &deadline))
+    return env.Null();
+  bool has_action = info[2].ToBoolean();
+  OpFn op = [st, tid, has_action](const WaitCtx& ctx) { return barrier_wait(st, tid, has_action, ctx); };
+  if (info[4].IsFunction()) return run_or_submit(env, info[4], s, deadline, std::move(op));
+  WaitCtx ctx;
+  ctx.deadline_ns = deadline;
+  OpResult r = op(ctx);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, r.code));
+  out.Set(1u, Napi::Number::New(env, r.value));
+  return out;
+}
+
+// barrierComplete(seg, tid, ok) -> code
+Napi::Value BarrierComplete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  BarrierState st;
+  uint32_t tid;
+  if (!barrier_arg(env, info[0], &s, &st) || !tid_arg(env, info[1], &tid)) return env.Null();
+  return Napi::Number::New(env, barrier_complete(st, tid, info[2].ToBoolean()));
+}
+
+Napi::Value BarrierReset(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  BarrierState st;
+  if (!barrier_arg(env, info[0], &s, &st)) return env.Null();
+  return Napi::Number::New(env, barrier_reset(st));
+}
+
+Napi::Value BarrierAbort(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  BarrierState st;
+  if (!barrier_arg(env, info[0], &s, &st)) return env.Null();
+  return Napi::Number::New(env, barrier_abort(st));
+}
+
+}  // namespace
+
+void register_cond_family(Napi::Env env, Napi::Object exports) {
+  exports.Set("condEnqueue", Napi::Function::New(env, CondEnqueue));
+  exports.Set("condWait", Napi::Function::New(env, CondWait));
+  exports.Set("condWaitAny", Napi::Function::New(env, CondWaitAny));
+  exports.Set("condWithdraw", Napi::Function::New(env, CondWithdraw));
+  exports.Set("condNotify", Napi::Function::New(env, CondNotify));
+  exports.Set("barrierWait", Napi::Function::New(env, BarrierWait));
+  exports.Set("barrierComplete", Napi::Function::New(env, BarrierComplete));
+  exports.Set("barrierReset", Napi::Function::New(env, BarrierReset));
+  exports.Set("barrierAbort", Napi::Function::New(env, BarrierAbort));
+}
+
+}  // namespace procsync

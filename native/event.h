@@ -1,0 +1,15 @@
+// Event state machine. Word 0: (generation << 1) | flag. set() bumps the generation and sets
+// the flag in one CAS (lib/event.ts); a waiter that saw the word `expected` returns as soon as
+// the word differs — i.e. a set() happened while it waited, even if clear() followed — which
+// is threading.Event's promise. Word 1: number of sleepers.
+#pragma once
+#include <cstdint>
+
+#include "common.h"
+
+namespace procsync {
+
+// kOk when set (now or since `expected` was read), kTimeout, kCancelled.
+OpResult event_wait(uint32_t* state, uint32_t* sleepers, uint32_t expected, const WaitCtx& ctx);
+
+}  // namespace procsync

@@ -1,0 +1,120 @@
+#include "layout.h"
+
+#include <cstring>
+
+#include "barrier.h"
+#include "condition.h"
+#include "queue.h"
+#include "robust_mutex.h"
+
+namespace procsync {
+
+namespace {
+// Element sizes of the Value/SharedArray type codes, in the order of lib/types.ts.
+constexpr uint32_t kTypeSizes[] = {1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 1};
+constexpr uint32_t kTypeCount = sizeof(kTypeSizes) / sizeof(kTypeSizes[0]);
+constexpr uint64_t round8(uint64_t n) { return (n + 7) & ~uint64_t(7); }
+constexpr uint32_t kMaxInt32 = 0x7fffffff;
+}  // namespace
+
+bool state_size_for(uint32_t kind, const uint32_t p[4], uint64_t* out) {
+  switch (kind) {
+    case kLock:
+    case kRLock:
+    case kEvent:
+      if (p[0] || p[1] || p[2] || p[3]) return false;
+      *out = 64;
+      return true;
+    case kSemaphore:
+    case kBoundedSemaphore:
+      // p0: initial value (Semaphore) or bound (BoundedSemaphore).
+      if (p[0] > kMaxInt32 || p[1] || p[2] || p[3]) return false;
+      *out = 64;
+      return true;
+    case kValue:
+    case kRawValue:
+      if (p[0] >= kTypeCount || p[1] || p[2] || p[3]) return false;
+      *out = 8;
+      return true;
+    case kSharedArray:
+    case kRawArray: {
+      // p0: type, p1: length.
+      if (p[0] >= kTypeCount || p[2] || p[3]) return false;
+      uint64_t bytes = uint64_t(kTypeSizes[p[0]]) * p[1];
+      if (bytes > (uint64_t(1) << 32)) return false;
+      *out = round8(bytes == 0 ? 8 : bytes);
+      return true;
+    }
+    case kCondition:
+      // p0: waiter slots (maxWaiters).
+      if (p[0] < 1 || p[0] > cond::kMaxWaiters || p[1] || p[2] || p[3]) return false;
+      *out = cond::state_size(p[0]);
+      return true;
+    case kBarrier:
+      // p0: parties; p1: default timeout in ms + 1 (0: none).
+      if (p[0] < 1 || p[0] > barrier::kMaxParties || p[2] || p[3]) return false;
+      *out = barrier::state_size(p[0]);
+      return true;
+    case kQueue:
+    case kJoinableQueue:
+    case kSimpleQueue:
+      // p0: maxsize (items), p1: capacity (bytes); see native/queue.h.
+      if (p[2] || p[3]) return false;
+      return queue_state_size(p[0], p[1], out);
+    default:
+      return false;
+  }
+}
+
+bool init_kind_state(uint32_t kind, const uint32_t params[4], uint8_t* state) {
+  (void)params;
+  (void)state;
+  switch (kind) {
+    // Kinds with an embedded robust mutex initialise it here (robust_mutex_init).
+    case kCondition:
+    case kBarrier:
+    case kQueue:
+    case kJoinableQueue:
+    case kSimpleQueue:
+      return robust_mutex_init(state);  // at state offset 0; the other words start at 0
+    default:
+      return true;
+  }
+}
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > kMaxNameLen) return false;
+  for (char c : name) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool validate_header(const uint8_t* base, uint64_t file_size, std::string* why) {
+  if (file_size < kStateOffset) { *why = "segment smaller than its header"; return false; }
+  Header h;
+  memcpy(&h, base, sizeof h);
+  if (h.magic != kMagic) { *why = "not a procsync segment (bad magic)"; return false; }
+  if (h.version != kLayoutVersion) { *why = "unsupported layout version"; return false; }
+  if (h.kind == 0 || h.kind > kKindMax) { *why = "unknown kind"; return false; }
+  if (h.flags & ~kKnownFlags) { *why = "unknown flags"; return false; }
+  if (h.total_size != file_size) { *why = "size in header differs from the segment size"; return false; }
+  uint64_t need = 0;
+  if (!state_size_for(h.kind, h.params, &need)) { *why = "invalid parameters for its kind"; return false; }
+  if (h.state_size != need || kStateOffset + need != file_size) { *why = "state size inconsistent"; return false; }
+  if (h.link_kind > kKindMax) { *why = "invalid link kind"; return false; }
+  const char* link = reinterpret_cast<const char*>(base + kLinkOffset);
+  size_t len = strnlen(link, kLinkSize);
+  if (len == kLinkSize) { *why = "link name not terminated"; return false; }
+  if ((len == 0) != (h.link_kind == 0)) { *why = "link kind and name disagree"; return false; }
+  if (len && !valid_name(std::string(link, len))) { *why = "invalid link name"; return false; }
+  if (__atomic_load_n(&reinterpret_cast<const Header*>(base)->init, __ATOMIC_ACQUIRE) != 1) {
+    *why = "segment not initialised";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace procsync

@@ -1,0 +1,55 @@
+// The on-disk (in-/dev/shm) layout of a segment: a fixed header, a link area naming another
+// segment (a Condition's or a Value's lock), then the kind's state. Every field an opener reads
+// is validated here before any other code touches the segment.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace procsync {
+
+constexpr uint32_t kMagic = 0x43595350;  // "PSYC" little-endian
+constexpr uint32_t kLayoutVersion = 1;
+constexpr size_t kHeaderSize = 64;
+constexpr size_t kLinkOffset = 64;
+constexpr size_t kLinkSize = 256;        // NUL-padded name, <= 200 chars
+constexpr size_t kStateOffset = kHeaderSize + kLinkSize;  // 320, 64-byte aligned
+constexpr uint32_t kFlagPersistent = 1;
+constexpr uint32_t kKnownFlags = kFlagPersistent;
+constexpr size_t kMaxNameLen = 200;
+
+enum Kind : uint32_t {
+  kLock = 1, kRLock, kSemaphore, kBoundedSemaphore, kEvent, kCondition, kBarrier,
+  kValue, kRawValue, kSharedArray, kRawArray, kQueue, kJoinableQueue, kSimpleQueue,
+  kKindMax = kSimpleQueue,
+};
+
+struct Header {
+  uint32_t magic;
+  uint32_t version;
+  uint32_t kind;
+  uint32_t flags;
+  uint64_t total_size;
+  uint32_t params[4];
+  uint32_t state_size;
+  uint32_t link_kind;
+  uint32_t reserved[3];
+  uint32_t init;  // 1 once the creator has filled everything (release store, written last)
+};
+static_assert(sizeof(Header) == kHeaderSize, "header is 64 bytes");
+
+// The exact state size a kind needs for its params, or false when the params are invalid for
+// the kind. The single source of truth for "is this header consistent".
+bool state_size_for(uint32_t kind, const uint32_t params[4], uint64_t* state_size);
+
+// Fills the parts of a new state that cannot be plain bytes from JS (e.g. an embedded robust
+// mutex), before the segment is published. False on failure.
+bool init_kind_state(uint32_t kind, const uint32_t params[4], uint8_t* state);
+
+// Name rules of API.md: /^[A-Za-z0-9._-]{1,200}$/.
+bool valid_name(const std::string& name);
+
+// Checks a mapped header of `file_size` bytes; on failure fills `why`.
+bool validate_header(const uint8_t* base, uint64_t file_size, std::string* why);
+
+}  // namespace procsync

@@ -1,0 +1,72 @@
+// Bindings of the lock family: Lock/RLock, Semaphore/BoundedSemaphore, Event (slow paths;
+// the fast paths are JS Atomics in lib/).
+#include "event.h"
+#include "lock.h"
+#include "napi_util.h"
+#include "semaphore.h"
+
+namespace procsync {
+namespace {
+
+// lockAcquire(seg, offset, me, timeoutMs, cb?)
+Napi::Value LockAcquire(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s = unwrap_segment(env, info[0]);
+  if (!s) return env.Null();
+  uint32_t* w = word_arg(env, s, info[1]);
+  uint32_t me;
+  int64_t deadline;
+  if (!w || !u32_arg(env, info[2], &me, "tid") || !deadline_arg(env, info[3], &deadline)) return env.Null();
+  if (me == 0 || me > kTidMask) { range_error(env, "tid out of range").ThrowAsJavaScriptException(); return env.Null(); }
+  return run_or_submit(env, info[4], s, deadline, [w, me](const WaitCtx& ctx) { return lock_acquire(w, me, ctx); });
+}
+
+// lockRelease(seg, offset) -> code
+Napi::Value LockRelease(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s = unwrap_segment(env, info[0]);
+  if (!s) return env.Null();
+  uint32_t* w = word_arg(env, s, info[1]);
+  if (!w) return env.Null();
+  return Napi::Number::New(env, lock_release(w));
+}
+
+// semAcquire(seg, valueOffset, sleepersOffset, timeoutMs, cb?)
+Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s = unwrap_segment(env, info[0]);
+  if (!s) return env.Null();
+  uint32_t* v = word_arg(env, s, info[1]);
+  uint32_t* sl = v ? word_arg(env, s, info[2]) : nullptr;
+  int64_t deadline;
+  if (!v || !sl || !deadline_arg(env, info[3], &deadline)) return env.Null();
+  return run_or_submit(env, info[4], s, deadline,
+                       [v, sl](const WaitCtx& ctx) { return semaphore_acquire(v, sl, ctx); });
+}
+
+// eventWait(seg, stateOffset, sleepersOffset, expected, timeoutMs, cb?)
+Napi::Value EventWait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s = unwrap_segment(env, info[0]);
+  if (!s) return env.Null();
+  uint32_t* st = word_arg(env, s, info[1]);
+  uint32_t* sl = st ? word_arg(env, s, info[2]) : nullptr;
+  uint32_t expected;
+  int64_t deadline;
+  if (!st || !sl || !u32_arg(env, info[3], &expected, "expected") || !deadline_arg(env, info[4], &deadline))
+    return env.Null();
+  return run_or_submit(env, info[5], s, deadline, [st, sl, expected](const WaitCtx& ctx) {
+    return event_wait(st, sl, expected, ctx);
+  });
+}
+
+}  // namespace
+
+void register_lock_family(Napi::Env env, Napi::Object exports) {
+  exports.Set("lockAcquire", Napi::Function::New(env, LockAcquire));
+  exports.Set("lockRelease", Napi::Function::New(env, LockRelease));
+  exports.Set("semAcquire", Napi::Function::New(env, SemAcquire));
+  exports.Set("eventWait", Napi::Function::New(env, EventWait));
+}
+
+}  // namespace procsync

@@ -1,0 +1,125 @@
+#include "napi_util.h"
+
+#include "futex.h"
+#include "layout.h"
+
+namespace procsync {
+
+EnvData* env_data(Napi::Env env) { return env.GetInstanceData<EnvData>(); }
+
+Napi::Error coded(Napi::Env env, const std::string& code, const std::string& msg) {
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, code));
+  return e;
+}
+Napi::Error type_error(Napi::Env env, const std::string& msg) {
+  Napi::Error e = Napi::TypeError::New(env, msg);
+  e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+  return e;
+}
+Napi::Error range_error(Napi::Env env, const std::string& msg) {
+  Napi::Error e = Napi::RangeError::New(env, msg);
+  e.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
+  return e;
+}
+
+// Marks the JS objects that wrap a SegmentHandle. Checking a type tag costs far less than
+// InstanceOf (a prototype-chain walk through the API) on every native call; it is also immune
+// to a user object whose prototype was set to the Segment class.
+const napi_type_tag kSegmentTag = {0x70726f6373796e63ULL, 0x7365676d656e7401ULL};
+
+SegmentHandle* unwrap_segment(Napi::Env env, Napi::Value v) {
+  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kSegmentTag)) {
+    type_error(env, "expected a segment").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  SegmentHandle* s = SegmentHandle::Unwrap(v.As<Napi::Object>());
+  if (s->closed()) {
+    coded(env, "ERR_CLOSED", "the primitive is closed").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return s;
+}
+
+// A state word at a byte offset of the segment, validated.
+uint32_t* word_arg(Napi::Env env, SegmentHandle* s, Napi::Value v) {
+  if (!v.IsNumber()) { type_error(env, "offset must be a number").ThrowAsJavaScriptException(); return nullptr; }
+  double off = v.As<Napi::Number>().DoubleValue();
+  if (!(off >= double(kStateOffset)) || off != double(uint64_t(off))) {
+    range_error(env, "offset out of range").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  uint32_t* w = s->mapping()->word_at(uint64_t(off));
+  if (!w) range_error(env, "offset out of range").ThrowAsJavaScriptException();
+  return w;
+}
+
+bool u32_arg(Napi::Env env, Napi::Value v, uint32_t* out, const char* what) {
+  if (!v.IsNumber()) { type_error(env, std::string(what) + " must be a number").ThrowAsJavaScriptException(); return false; }
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 4294967295.0) || d != double(uint64_t(d))) {
+    range_error(env, std::string(what) + " out of range").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = uint32_t(d);
+  return true;
+}
+
+// Timeout in ms from JS: a number >= 0, or -1 (or null/undefined) for none.
+bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline) {
+  if (v.IsUndefined() || v.IsNull()) { *deadline = -1; return true; }
+  if (!v.IsNumber()) { type_error(env, "timeout must be a number").ThrowAsJavaScriptException(); return false; }
+  double ms = v.As<Napi::Number>().DoubleValue();
+  if (ms != ms) { range_error(env, "timeout is NaN").ThrowAsJavaScriptException(); return false; }
+  *deadline = ms == -1 ? -1 : deadline_after_ms(ms);
+  return true;
+}
+
+namespace {
+// worker.terminate() marks the worker's environment as stopping (from the terminating thread)
+// and asks V8 to stop running JS; neither interrupts native code, so a sync wait on the
+// worker's JS thread would block terminate() until the wait ended by itself. Instead the wait
+// asks Node now and then whether this thread may still call into JS: Node-API refuses
+// (napi_pending_exception) once the environment is stopping, and the wait gives up.
+constexpr int64_t kStopProbeNs = 20LL * 1000 * 1000;
+struct StopProbe {
+  napi_env env;
+  int64_t next_ns;
+  napi_value fn;  // a no-op, made at the first probe (lives in the calling callback's scope)
+};
+napi_value noop(napi_env, napi_callback_info) { return nullptr; }
+bool env_stopping(void* arg) {
+  auto* p = static_cast<StopProbe*>(arg);
+  int64_t now = monotonic_ns();
+  if (now < p->next_ns) return false;
+  p->next_ns = now + kStopProbeNs;
+  // Creating a function fails only once V8 is terminating this thread's JS.
+  if (p->fn == nullptr && napi_create_function(p->env, "", 0, noop, nullptr, &p->fn) != napi_ok) return true;
+  napi_value recv, result;
+  if (napi_get_undefined(p->env, &recv) != napi_ok) return true;
+  return napi_call_function(p->env, recv, p->fn, 0, nullptr, &result) != napi_ok;
+}
+}  // namespace
+
+// Runs `op` now on this thread (sync form) and returns its code, or — when `cb` is a
+// function — on a waiter thread, returning the request id (async form).
+Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op) {
+  if (cb.IsFunction()) {
+    auto wrapped = [deadline, op = std::move(op)](const WaitCtx& c) {
+      WaitCtx ctx = c;
+      ctx.deadline_ns = deadline;
+      return op(ctx);
+    };
+    uint32_t id = env_data(env)->host.submit(env, std::move(wrapped), cb.As<Napi::Function>(), s->mapping());
+    return Napi::Number::New(env, id);
+  }
+  WaitCtx ctx;
+  ctx.deadline_ns = deadline;
+  StopProbe probe{env, monotonic_ns() + kStopProbeNs, nullptr};
+  ctx.stop_probe = env_stopping;
+  ctx.stop_arg = &probe;
+  OpResult r = op(ctx);
+  return Napi::Number::New(env, r.code);
+}
+
+}  // namespace procsync

@@ -1,0 +1,137 @@
+// Helpers shared by the Node-API bindings of every primitive: per-environment state, the
+// segment handle class, argument checks that throw coded errors, and run_or_submit (the one
+// place that decides between the sync form and the async form of a blocking operation).
+#pragma once
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "segment.h"
+#include "waiter.h"
+
+namespace procsync {
+
+// Per-environment state (main thread and each worker thread have their own).
+struct EnvData {
+  explicit EnvData(Napi::Env env) : host(env) {}
+  AsyncHost host;
+  Napi::FunctionReference segment_ctor;
+  std::vector<std::weak_ptr<Mapping>> mappings;  // to give up flocks at env teardown
+  bool torn_down = false;
+
+  void detach_all() {
+    for (auto& w : mappings) {
+      if (auto m = w.lock()) m->detach();
+    }
+    mappings.clear();
+  }
+  void teardown() {
+    if (torn_down) return;
+    torn_down = true;
+    host.shutdown();
+    detach_all();
+  }
+};
+
+EnvData* env_data(Napi::Env env);
+
+Napi::Error coded(Napi::Env env, const std::string& code, const std::string& msg);
+Napi::Error type_error(Napi::Env env, const std::string& msg);
+Napi::Error range_error(Napi::Env env, const std::string& msg);
+
+class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Segment",
+                       {InstanceMethod<&SegmentHandle::Buffer>("buffer"),
+                        InstanceMethod<&SegmentHandle::Info>("info"),
+                        InstanceMethod<&SegmentHandle::Close>("close")});
+  }
+  explicit SegmentHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SegmentHandle>(info) {}
+  ~SegmentHandle() override {
+    // Garbage-collected without close(): give up this process's claim now.
+    if (mapping_) mapping_->detach();
+  }
+
+  void attach(std::shared_ptr<Mapping> m) { mapping_ = std::move(m); }
+  const std::shared_ptr<Mapping>& mapping() const { return mapping_; }
+  bool closed() const { return !mapping_ || mapping_->detached(); }
+
+ private:
+  Napi::Value Buffer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed()) { coded(env, "ERR_CLOSED", "closed").ThrowAsJavaScriptException(); return env.Null(); }
+    if (!buffer_.IsEmpty()) return buffer_.Value();
+    // The ArrayBuffer keeps the mapping alive on its own: views may outlive the handle.
+    auto* keep = new std::shared_ptr<Mapping>(mapping_);
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
+        env, mapping_->base(), size_t(mapping_->size()),
+        [](Napi::Env, void*, std::shared_ptr<Mapping>* k) { delete k; }, keep);
+    buffer_ = Napi::Persistent(ab);
+    return ab;
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed()) { coded(env, "ERR_CLOSED", "closed").ThrowAsJavaScriptException(); return env.Null(); }
+    const Header& h = mapping_->header();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", mapping_->name());
+    o.Set("kind", h.kind);
+    Napi::Array params = Napi::Array::New(env, 4);
+    for (uint32_t i = 0; i < 4; i++) params.Set(i, h.params[i]);
+    o.Set("params", params);
+    o.Set("linkKind", h.link_kind);
+    o.Set("linkName", mapping_->link_name());
+    o.Set("created", mapping_->created());
+    o.Set("size", double(mapping_->size()));
+    o.Set("stateOffset", double(kStateOffset));
+    o.Set("stateSize", double(h.state_size));
+    o.Set("persistent", bool(__atomic_load_n(&h.flags, __ATOMIC_SEQ_CST) & kFlagPersistent));
+    return o;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!mapping_) return Napi::Boolean::New(env, false);
+    bool removed = mapping_->detach();
+    if (!buffer_.IsEmpty()) {
+      // Views over a closed segment become empty instead of pointing at memory that may be
+      // unmapped once the last reference goes.
+      Napi::ArrayBuffer ab = buffer_.Value();
+      if (!ab.IsDetached()) ab.Detach();
+      buffer_.Reset();
+    }
+    mapping_.reset();
+    return Napi::Boolean::New(env, removed);
+  }
+
+  std::shared_ptr<Mapping> mapping_;
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+};
+
+// Type tag of segment handle objects (set in open()).
+extern const napi_type_tag kSegmentTag;
+
+// The open segment passed as a JS argument, or nullptr with a JS exception pending
+// (ERR_INVALID_ARG_TYPE, ERR_CLOSED).
+SegmentHandle* unwrap_segment(Napi::Env env, Napi::Value v);
+// A 32-bit state word at a byte offset of the segment (bounds- and alignment-checked).
+uint32_t* word_arg(Napi::Env env, SegmentHandle* s, Napi::Value v);
+bool u32_arg(Napi::Env env, Napi::Value v, uint32_t* out, const char* what);
+// Timeout in ms from JS -> absolute deadline; -1, null or undefined -> none.
+bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline);
+// Runs `op` now on this thread (sync form) and returns its code, or — when `cb` is a
+// function — on a waiter thread, returning the request id (async form; cb(code, value)).
+Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op);
+
+// Registration of each family's functions on the exports object.
+void register_lock_family(Napi::Env env, Napi::Object exports);
+// Condition and Barrier (cond_family_binding.cc).
+void register_cond_family(Napi::Env env, Napi::Object exports);
+void register_queue(Napi::Env env, Napi::Object exports);
+
+}  // namespace procsync

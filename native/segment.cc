@@ -1,0 +1,322 @@
+#include "segment.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <random>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace procsync {
+
+namespace {
+constexpr const char* kDir = "/dev/shm/";
+constexpr const char* kPrefix = "procsync.";
+// Temporary names use '~', which user names cannot contain, so they never collide.
+constexpr const char* kTmpPrefix = "procsync.~";
+constexpr int kOpenRetries = 1000;
+// A file of ours that nobody holds but that is not (yet) a valid segment is only swept once it
+// is this old, so a creator between open(O_CREAT) and flock() is never disturbed.
+constexpr time_t kSweepGraceSeconds = 10;
+
+std::string errno_code(int e) {
+  switch (e) {
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case ENOSPC: return "ENOSPC";
+    case ENOMEM: return "ENOMEM";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOENT: return "ENOENT";
+    case ELOOP: return "ELOOP";
+    default: return "ERR_SYSTEM";
+  }
+}
+
+void set_sys_error(OpenError* err, const char* what, int e) {
+  err->code = errno_code(e);
+  err->message = std::string(what) + ": " + strerror(e);
+}
+
+// Takes a shared flock, retrying EINTR.
+bool flock_shared(int fd) {
+  while (flock(fd, LOCK_SH) != 0) {
+    if (errno != EINTR) return false;
+  }
+  return true;
+}
+
+bool same_file(int fd, const std::string& path) {
+  struct stat a, b;
+  return fstat(fd, &a) == 0 && stat(path.c_str(), &b) == 0 && a.st_ino == b.st_ino &&
+         a.st_dev == b.st_dev;
+}
+
+std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* absent) {
+  const std::string path = segment_path(spec.name);
+  *absent = false;
+  int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT) { *absent = true; return nullptr; }
+    set_sys_error(err, "cannot open segment", errno);
+    return nullptr;
+  }
+  if (!flock_shared(fd)) { set_sys_error(err, "flock", errno); close(fd); return nullptr; }
+  struct stat st;
+  if (fstat(fd, &st) != 0) { set_sys_error(err, "fstat", errno); close(fd); return nullptr; }
+  if (st.st_nlink == 0) {
+    // Its last user unlinked it between our open() and flock(): it is gone, start over.
+    close(fd);
+    *absent = true;
+    return nullptr;
+  }
+  if (!S_ISREG(st.st_mode) || uint64_t(st.st_size) < kStateOffset) {
+    close(fd);
+    err->code = "ERR_CORRUPT";
+    err->message = "segment '" + spec.name + "' is not a procsync segment (too small)";
+    return nullptr;
+  }
+  uint64_t size = uint64_t(st.st_size);
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) { set_sys_error(err, "mmap", errno); close(fd); return nullptr; }
+  auto m = std::make_shared<Mapping>(spec.name, fd, static_cast<uint8_t*>(p), size, false);
+  std::string why;
+  if (!validate_header(m->base(), size, &why)) {
+    err->code = "ERR_CORRUPT";
+    err->message = "segment '" + spec.name + "' is corrupt: " + why;
+    m->abandon();  // not ours to remove: leave the file for whoever made it
+    return nullptr;
+  }
+  if (spec.kind != 0 && m->header().kind != spec.kind) {
+    err->code = "ERR_KIND_MISMATCH";
+    err->message = "segment '" + spec.name + "' holds another kind of primitive";
+    m->detach();
+    return nullptr;
+  }
+  if (spec.persistent) m->set_persistent();
+  return m;
+}
+
+std::string temp_name() {
+  static std::atomic<uint32_t> counter{0};
+  std::random_device rd;
+  return std::string("~") + std::to_string(getpid()) + "~" + std::to_string(counter++) + "~" +
+         std::to_string(rd());
+}
+
+// Builds the segment under a temporary name and links it into place. Sets *exists when the
+// final name was taken meanwhile (the caller then opens that one).
+std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* exists) {
+  *exists = false;
+  uint64_t state_size = 0;
+  if (!state_size_for(spec.kind, spec.params, &state_size)) {
+    err->code = "ERR_INVALID_ARG_VALUE";
+    err->message = "invalid parameters for this kind of primitive";
+    return nullptr;
+  }
+  if (spec.init_state_len > state_size) {
+    err->code = "ERR_INVALID_ARG_VALUE";
+    err->message = "initial state larger than the state";
+    return nullptr;
+  }
+  const uint64_t size = kStateOffset + state_size;
+  const std::string tmp = std::string(kDir) + "procsync." + temp_name();
+  int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, spec.mode & 0777);
+  if (fd < 0) { set_sys_error(err, "cannot create segment", errno); return nullptr; }
+  auto fail = [&](const char* what) {
+    int e = errno;
+    unlink(tmp.c_str());
+    close(fd);
+    set_sys_error(err, what, e);
+    return nullptr;
+  };
+  if (fchmod(fd, spec.mode & 0777) != 0) return fail("fchmod");  // not subject to the umask
+  if (!flock_shared(fd)) return fail("flock");
+  if (ftruncate(fd, off_t(size)) != 0) return fail("ftruncate");
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return fail("mmap");
+  uint8_t* base = static_cast<uint8_t*>(p);
+  // ftruncate zero-filled everything; fill the header, link name and initial state.
+  Header* h = reinterpret_cast<Header*>(base);
+  h->magic = kMagic;
+  h->version = kLayoutVersion;
+  h->kind = spec.kind;
+  h->flags = spec.persistent ? kFlagPersistent : 0;
+  h->total_size = size;
+  memcpy(h->params, spec.params, sizeof h->params);
+  h->state_size = uint32_t(state_size);
+  h->link_kind = spec.link_kind;
+  memcpy(base + kLinkOffset, spec.link_name.data(), std::min(spec.link_name.size(), kMaxNameLen));
+  if (spec.init_state_len) memcpy(base + kStateOffset, spec.init_state, spec.init_state_len);
+  if (!init_kind_state(spec.kind, spec.params, base + kStateOffset)) {
+    munmap(base, size);
+    errno = EINVAL;
+    return fail("initialising the state");
+  }
+  // Published last: an opener that validates init == 1 (acquire) sees everything above.
+  __atomic_store_n(&h->init, 1u, __ATOMIC_RELEASE);
+  auto m = std::make_shared<Mapping>(spec.name, fd, base, size, true);
+  const std::string path = segment_path(spec.name);
+  if (link(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    unlink(tmp.c_str());
+    m->detach();
+    if (e == EEXIST) { *exists = true; return nullptr; }
+    set_sys_error(err, "cannot publish segment", e);
+    return nullptr;
+  }
+  unlink(tmp.c_str());
+  return m;
+}
+}  // namespace
+
+std::string segment_path(const std::string& name) { return std::string(kDir) + kPrefix + name; }
+
+Mapping::Mapping(std::string name, int fd, uint8_t* base, uint64_t size, bool created)
+    : name_(std::move(name)), fd_(fd), base_(base), size_(size), created_(created) {}
+
+Mapping::~Mapping() {
+  detach();
+  munmap(base_, size_);
+}
+
+uint32_t* Mapping::word_at(uint64_t off) const {
+  if (off % 4 != 0 || off + 4 > size_) return nullptr;
+  return reinterpret_cast<uint32_t*>(base_ + off);
+}
+
+std::string Mapping::link_name() const {
+  const char* p = reinterpret_cast<const char*>(base_ + kLinkOffset);
+  return std::string(p, strnlen(p, kLinkSize));
+}
+
+void Mapping::set_persistent() {
+  __atomic_fetch_or(&reinterpret_cast<Header*>(base_)->flags, kFlagPersistent, __ATOMIC_SEQ_CST);
+}
+
+void Mapping::abandon() {
+  if (fd_ < 0) return;
+  flock(fd_, LOCK_UN);
+  close(fd_);
+  fd_ = -1;
+}
+
+bool Mapping::detach() {
+  if (fd_ < 0) return false;
+  bool removed = false;
+  flock(fd_, LOCK_UN);
+  // LOCK_EX succeeds only if no other open file description holds a shared lock, i.e. no other
+  // process (or other handle of ours) has the segment open.
+  if (flock(fd_, LOCK_EX | LOCK_NB) == 0) {
+    bool persistent = __atomic_load_n(&header().flags, __ATOMIC_SEQ_CST) & kFlagPersistent;
+    const std::string path = segment_path(name_);
+    // Unlink only if the name still refers to our file (it may have been unlinked and
+    // re-created by someone else, whose segment is not ours to remove).
+    if (!persistent && same_file(fd_, path)) removed = unlink(path.c_str()) == 0;
+    flock(fd_, LOCK_UN);
+  }
+  close(fd_);
+  fd_ = -1;
+  return removed;
+}
+
+std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, OpenError* err) {
+  if (!valid_name(spec.name)) {
+    err->code = "ERR_INVALID_NAME";
+    err->message = "invalid name";
+    return nullptr;
+  }
+  for (int attempt = 0; attempt < kOpenRetries; attempt++) {
+    if (spec.how != OpenHow::kCreate) {
+      bool absent = false;
+      auto m = try_open(spec, err, &absent);
+      if (m || !absent) return m;
+      if (spec.how == OpenHow::kOpen) {
+        err->code = "ERR_NOT_FOUND";
+        err->message = "no primitive named '" + spec.name + "'";
+        return nullptr;
+      }
+    }
+    bool exists = false;
+    auto m = try_create(spec, err, &exists);
+    if (m || !exists) return m;
+    if (spec.how == OpenHow::kCreate) {
+      err->code = "ERR_EXISTS";
+      err->message = "a primitive named '" + spec.name + "' already exists";
+      return nullptr;
+    }
+    // Someone else created it first: open theirs.
+  }
+  err->code = "ERR_SYSTEM";
+  err->message = "could not open or create the segment (too much contention)";
+  return nullptr;
+}
+
+bool unlink_segment(const std::string& name) {
+  if (!valid_name(name)) return false;
+  return unlink(segment_path(name).c_str()) == 0;
+}
+
+std::vector<std::pair<std::string, bool>> list_segments() {
+  std::vector<std::pair<std::string, bool>> out;
+  DIR* d = opendir(kDir);
+  if (!d) return out;
+  const size_t plen = strlen(kPrefix);
+  while (dirent* e = readdir(d)) {
+    if (strncmp(e->d_name, kPrefix, plen) != 0) continue;
+    std::string path = std::string(kDir) + e->d_name;
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    bool held = true;
+    if (fd >= 0) {
+      // A shared probe lock would succeed next to other shared holders; an exclusive one
+      // tells whether anyone holds it at all.
+      if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        held = false;
+        flock(fd, LOCK_UN);
+      }
+      close(fd);
+    }
+    out.emplace_back(e->d_name + plen, held);
+  }
+  closedir(d);
+  return out;
+}
+
+int sweep_segments() {
+  DIR* d = opendir(kDir);
+  if (!d) return 0;
+  int removed = 0;
+  const size_t plen = strlen(kPrefix);
+  while (dirent* e = readdir(d)) {
+    if (strncmp(e->d_name, kPrefix, plen) != 0) continue;
+    std::string path = std::string(kDir) + e->d_name;
+    int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) { close(fd); continue; }  // someone uses it
+    struct stat st;
+    bool remove = false;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 0) {
+      bool old = time(nullptr) - st.st_mtime > kSweepGraceSeconds;
+      // Only a segment that passes full validation is removed at once; anything else that
+      // merely carries our prefix waits out the grace period.
+      uint8_t head[kStateOffset];
+      std::string why;
+      bool ours = pread(fd, head, sizeof head, 0) == ssize_t(sizeof head) &&
+                  validate_header(head, uint64_t(st.st_size), &why);
+      bool tmp = strncmp(e->d_name, kTmpPrefix, strlen(kTmpPrefix)) == 0;
+      if (ours && !tmp) remove = !(reinterpret_cast<Header*>(head)->flags & kFlagPersistent);
+      else remove = old;  // a temp file or a foreign file: only once clearly abandoned
+    }
+    if (remove && same_file(fd, path) && unlink(path.c_str()) == 0) removed++;
+    close(fd);
+  }
+  closedir(d);
+  return removed;
+}
+
+}  // namespace procsync

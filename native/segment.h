@@ -1,0 +1,91 @@
+// Creating, opening, closing and sweeping shared-memory segments in /dev/shm.
+//
+// Lifetime protocol (why nothing is left behind, even after SIGKILL):
+// - every process that has a segment open holds a shared flock() on its fd; the kernel drops
+//   it when the process dies, however it dies;
+// - a creator builds the segment under a temporary name ("procsync.~..."), fills it, takes its
+//   shared flock and only then link()s it to the final name, so an opener never sees a
+//   half-initialised segment and a live segment is never without a flock holder;
+// - a closer drops its flock and tries LOCK_EX|LOCK_NB: success means nobody else has it open,
+//   so it unlinks the name (unless persistent);
+// - an opener that gets its flock on a file that was unlinked meanwhile (st_nlink == 0) retries;
+// - sweep() unlinks our segments that nobody holds (the leftovers of processes that all died).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "layout.h"
+
+namespace procsync {
+
+// One mapping of one segment. The memory stays mapped until the last reference goes (the JS
+// handle, ArrayBuffers over it, in-flight async operations); the fd and its flock are given
+// up by detach() (close(), GC of the handle, env teardown).
+class Mapping {
+ public:
+  Mapping(std::string name, int fd, uint8_t* base, uint64_t size, bool created);
+  ~Mapping();
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+
+  const std::string& name() const { return name_; }
+  uint8_t* base() const { return base_; }
+  uint64_t size() const { return size_; }
+  bool created() const { return created_; }
+  const Header& header() const { return *reinterpret_cast<const Header*>(base_); }
+  uint8_t* state() const { return base_ + kStateOffset; }
+  uint64_t state_size() const { return header().state_size; }
+  // A 32-bit word at a byte offset of the whole segment; nullptr when out of bounds or unaligned.
+  uint32_t* word_at(uint64_t byte_offset) const;
+  std::string link_name() const;
+  void set_persistent();
+
+  // Gives up this process's claim (flock) and unlinks the name if it was the last user.
+  // Idempotent. Returns true when it removed the name.
+  bool detach();
+  // Gives up the flock and fd without ever unlinking (a segment that failed validation).
+  void abandon();
+  bool detached() const { return fd_ < 0; }
+
+ private:
+  std::string name_;
+  int fd_;
+  uint8_t* base_;
+  uint64_t size_;
+  bool created_;
+};
+
+enum class OpenHow { kCreate, kOpen, kCreateOrOpen };
+
+struct OpenSpec {
+  std::string name;
+  uint32_t kind = 0;          // 0 with kOpen: any kind
+  uint32_t params[4] = {0, 0, 0, 0};
+  uint32_t link_kind = 0;
+  std::string link_name;
+  uint32_t mode = 0600;
+  bool persistent = false;
+  OpenHow how = OpenHow::kCreateOrOpen;
+  const uint8_t* init_state = nullptr;  // copied to the start of the state on creation
+  uint64_t init_state_len = 0;
+};
+
+struct OpenError {
+  std::string code;     // "ERR_NOT_FOUND", "ERR_CORRUPT", ... or an errno name
+  std::string message;
+};
+
+// Returns the mapping, or nullptr with `err` filled.
+std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, OpenError* err);
+// procsync.unlink(name): removes the name; users that have it open keep their memory.
+bool unlink_segment(const std::string& name);
+// Removes our segments that no live process holds. Returns how many it removed.
+int sweep_segments();
+std::string segment_path(const std::string& name);
+// Our segments in /dev/shm (names without the prefix) and whether some process holds each.
+std::vector<std::pair<std::string, bool>> list_segments();
+
+}  // namespace procsync

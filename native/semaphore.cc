@@ -1,0 +1,31 @@
+#include "semaphore.h"
+
+#include "futex.h"
+
+namespace procsync {
+
+OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const WaitCtx& ctx) {
+  bool spun = false;
+  for (;;) {
+    uint32_t v = load(value);
+    if (v > 0) {
+      if (cas(value, v, v - 1)) return {kOk, 0};
+      continue;
+    }
+    if (past(ctx.deadline_ns)) return {kTimeout, 0};
+    if (ctx.cancelled()) return {kCancelled, 0};
+    if (!spun) {
+      spun = true;
+      if (spin_while_equal(value, 0)) continue;
+    }
+    // Announce first, then sleep only if the value is still 0 (the futex re-checks it
+    // atomically): a releaser adds to the value and then reads `sleepers`, so one of the two
+    // always sees the other (seq_cst).
+    fetch_add(sleepers, 1);
+    ctx.sleeping_on(value);
+    if (!ctx.cancelled()) futex_wait(value, 0, slice_end(ctx.deadline_ns));
+    fetch_sub(sleepers, 1);
+  }
+}
+
+}  // namespace procsync

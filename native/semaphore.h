@@ -1,0 +1,14 @@
+// Semaphore and BoundedSemaphore state machine (slow path of acquire; lib/semaphore.ts has the
+// CAS fast paths and release, which check the same words).
+// Word 0: the value (0 .. 2^31-1). Word 1: number of sleepers, so that a release only makes
+// the wake syscall when someone sleeps.
+#pragma once
+#include <cstdint>
+
+#include "common.h"
+
+namespace procsync {
+
+OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const WaitCtx& ctx);
+
+}  // namespace procsync

@@ -1,0 +1,146 @@
+// Runs scenarios in real forked child processes and collects their results.
+//
+//   const r = await runChild('lock.fixture.js', 'increment', [lock, 1000]);
+//   const rs = await runChildren(4, 'lock.fixture.js', 'increment', (i) => [lock, i]);
+//
+// A fixture is a CommonJS module in test/fixtures exporting async functions
+// `(args..., ctx) => result`; primitives in args travel via serialize/deserialize. Every wait
+// here is bounded: a child that outlives its timeout is SIGKILLed and the test fails.
+import { fork, ChildProcess } from 'child_process';
+import * as path from 'path';
+import { serialize } from 'procsync';
+
+const CHILD_MAIN = path.join(__dirname, '..', 'fixtures', 'child-main.js');
+
+export interface ChildResult<T = unknown> {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  result?: T;
+  error?: { message: string; code?: string; stack?: string };
+  stdout: string;
+  stderr: string;
+  messages: unknown[];
+}
+
+export interface Child<T = unknown> {
+  proc: ChildProcess;
+  pid: number;
+  /** Resolves when the child exits (or is killed at the timeout). */
+  done: Promise<ChildResult<T>>;
+  /** Next message the child sent with ctx.send() (bounded by `timeoutMs`). */
+  message(timeoutMs?: number): Promise<unknown>;
+  send(msg: unknown): void;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface ChildOptions {
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  execArgv?: string[];
+}
+
+export function startChild<T = unknown>(
+  fixture: string,
+  scenario: string,
+  args: unknown[] = [],
+  opts: ChildOptions = {},
+): Child<T> {
+  const file = path.join(__dirname, '..', 'fixtures', fixture);
+  const proc = fork(CHILD_MAIN, [file, scenario, JSON.stringify(serialize(args))], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, ...opts.env },
+    execArgv: opts.execArgv ?? [],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d) => (stdout += d));
+  proc.stderr!.on('data', (d) => (stderr += d));
+  const inbox: unknown[] = [];
+  const all: unknown[] = [];
+  const waiting: ((m: unknown) => void)[] = [];
+  let result: T | undefined;
+  let error: ChildResult['error'];
+  proc.on('message', (m: { $kind?: string; value?: unknown; error?: ChildResult['error'] }) => {
+    if (m && m.$kind === 'result') result = m.value as T;
+    else if (m && m.$kind === 'error') error = m.error;
+    else if (m && m.$kind === 'msg') {
+      all.push(m.value);
+      const w = waiting.shift();
+      if (w) w(m.value);
+      else inbox.push(m.value);
+    }
+  });
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const done = new Promise<ChildResult<T>>((resolve) => {
+    const timer = setTimeout(() => {
+      stderr += `\n[test harness] child timed out after ${timeoutMs} ms: killed`;
+      proc.kill('SIGKILL');
+    }, timeoutMs);
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // Let the stdio streams drain.
+      setImmediate(() => resolve({ code, signal, result, error, stdout, stderr, messages: all }));
+    });
+  });
+  return {
+    proc,
+    pid: proc.pid!,
+    done,
+    send: (msg) => proc.send({ $kind: 'msg', value: msg }),
+    kill: (signal = 'SIGKILL') => proc.kill(signal),
+    message(ms = 20_000) {
+      if (inbox.length) return Promise.resolve(inbox.shift());
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no message from child within ${ms} ms\n${stderr}`)), ms);
+        waiting.push((m) => {
+          clearTimeout(t);
+          resolve(m);
+        });
+        done.then((r) => {
+          clearTimeout(t);
+          reject(new Error(`child exited (${r.code ?? r.signal}) before sending a message\n${r.stderr}`));
+        });
+      });
+    },
+  };
+}
+
+/** Runs one scenario in a child and returns its result; throws if the child failed. */
+export async function runChild<T = unknown>(fixture: string, scenario: string, args: unknown[] = [], opts?: ChildOptions): Promise<T> {
+  const r = await startChild<T>(fixture, scenario, args, opts).done;
+  return expectOk(r);
+}
+
+/** Runs the scenario in n children at once; returns their results in order. */
+export async function runChildren<T = unknown>(
+  n: number,
+  fixture: string,
+  scenario: string,
+  argsFor: (i: number) => unknown[],
+  opts?: ChildOptions,
+): Promise<T[]> {
+  const children = Array.from({ length: n }, (_, i) => startChild<T>(fixture, scenario, argsFor(i), opts));
+  const results = await Promise.all(children.map((c) => c.done));
+  return results.map(expectOk);
+}
+
+export function expectOk<T>(r: ChildResult<T>): T {
+  if (r.code !== 0) {
+    const why = r.error ? `${r.error.code ?? ''} ${r.error.stack ?? r.error.message}` : '';
+    throw new Error(`child failed (code ${r.code}, signal ${r.signal}) ${why}\n${r.stderr}`);
+  }
+  return r.result as T;
+}
+
+/** Polls `cond` every 10 ms until true; fails after `ms`. For outcomes, not for timing. */
+export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function uniqueName(tag: string): string {
+  return `t-${tag}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+}

@@ -1,0 +1,171 @@
+// Segment lifetime: create-or-open races, close/exit/GC/SIGKILL cleanup, sweep, persistent,
+// corrupt segments. Asserts on /dev/shm itself.
+import { describe, it, expect } from 'vitest';
+import * as fs from 'fs';
+import { Lock, RLock, Semaphore, Event, Value, open, unlink, sweep, serialize, deserialize } from 'procsync';
+import { startChild, runChild, uniqueName, until } from './helpers/children';
+
+const shm = (name: string) => `/dev/shm/procsync.${name}`;
+const exists = (name: string) => fs.existsSync(shm(name));
+
+describe('lifetime', () => {
+  it('many processes doing new Lock({ name }) at once: one creates, all share it', async () => {
+    const name = uniqueName('race');
+    const kids = Array.from({ length: 8 }, () => startChild('locks.js', 'createOrOpen', [name, 'Lock']));
+    await new Promise((r) => setTimeout(r, 300));
+    for (const k of kids) k.send('go');
+    for (const k of kids) expect(await k.message()).toBe('counted');
+    const count = new Value('i', 0, { name: `${name}.count`, lock: false });
+    expect(count.value).toBe(8);
+    count.close();
+    for (const k of kids) k.send('done');
+    const results = await Promise.all(kids.map((k) => k.done));
+    expect(results.every((r) => r.code === 0)).toBe(true);
+    await until(() => !exists(name) && !exists(`${name}.count`), 5000, 'segments removed');
+  });
+
+  it('the last close() removes the segment; earlier closes do not', () => {
+    const name = uniqueName('close');
+    const a = new Lock({ name });
+    const b = Lock.open(name);
+    expect(exists(name)).toBe(true);
+    a.close();
+    expect(exists(name)).toBe(true);
+    b.acquireSync();
+    b.release();
+    b.close();
+    expect(exists(name)).toBe(false);
+    a.close(); // idempotent
+  });
+
+  it('[Symbol.dispose]() closes', () => {
+    const l = new Lock();
+    l[Symbol.dispose]();
+    expect(exists(l.name)).toBe(false);
+    expect(() => l.locked()).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+  });
+
+  it('a process that exits (naturally or by process.exit) without closing leaves nothing', async () => {
+    const n1 = uniqueName('exit1');
+    const n2 = uniqueName('exit2');
+    await runChild('locks.js', 'openAndExit', [n1, 'return']);
+    await startChild('locks.js', 'openAndExit', [n2, 'exit']).done;
+    expect(exists(n1)).toBe(false);
+    expect(exists(n2)).toBe(false);
+  });
+
+  it('SIGKILL of every user leaves the segment unheld; the next load (sweep) removes it', async () => {
+    const name = uniqueName('kill');
+    const kid = startChild('locks.js', 'openAndHang', [name]);
+    expect(await kid.message()).toBe('open');
+    kid.kill('SIGKILL');
+    await kid.done;
+    expect(exists(name)).toBe(true);
+    await runChild('locks.js', 'loadOnly', []); // a new process loading procsync sweeps
+    expect(exists(name)).toBe(false);
+  });
+
+  it('sweep() leaves segments that a live process holds', async () => {
+    const name = uniqueName('held');
+    const kid = startChild('locks.js', 'openAndHang', [name]);
+    expect(await kid.message()).toBe('open');
+    sweep();
+    expect(exists(name)).toBe(true);
+    const l = Lock.open(name);
+    kid.kill('SIGKILL');
+    await kid.done;
+    l.close();
+    expect(exists(name)).toBe(false);
+  });
+
+  it('a garbage-collected primitive gives up its segment', async () => {
+    const r = await startChild('gc.js', 'gcDrops', [], { execArgv: ['--expose-gc'] }).done;
+    expect(r.result).toBe(true);
+  });
+
+  it('persistent primitives survive their last user until unlink(name)', async () => {
+    const name = uniqueName('persist');
+    const sem = new Semaphore(3, { name, persistent: true });
+    sem.acquireSync();
+    sem.close();
+    expect(exists(name)).toBe(true);
+    sweep();
+    expect(exists(name)).toBe(true);
+    const again = Semaphore.open(name);
+    expect(again.getValue()).toBe(2);
+    again.close();
+    expect(unlink(name)).toBe(true);
+    expect(exists(name)).toBe(false);
+    expect(unlink(name)).toBe(false);
+  });
+
+  it('open(name) returns the class the name holds; X.open checks the kind', () => {
+    const ev = new Event();
+    const r = new RLock();
+    const a = open(ev.name);
+    expect(a.kind).toBe('Event');
+    expect(a).toBeInstanceOf(Event);
+    expect(open(r.name)).toBeInstanceOf(RLock);
+    expect(() => Lock.open(ev.name)).toThrow(expect.objectContaining({ code: 'ERR_KIND_MISMATCH' }));
+    expect(() => Lock.open(uniqueName('absent'))).toThrow(expect.objectContaining({ code: 'ERR_NOT_FOUND' }));
+    expect(() => open(uniqueName('absent'))).toThrow(expect.objectContaining({ code: 'ERR_NOT_FOUND' }));
+    for (const p of [ev, r, a]) p.close();
+    open(r.name).close();
+    r.close();
+  });
+
+  it('serialize / deserialize / JSON.stringify give markers that reopen the same primitives', () => {
+    const l = new Lock();
+    const v = new Value('i', 7);
+    const marker = JSON.parse(JSON.stringify({ l, nested: [{ v }] }));
+    expect(marker.l).toEqual({ $procsync: 'Lock', name: l.name });
+    expect(serialize({ l })).toEqual({ l: { $procsync: 'Lock', name: l.name } });
+    const back = deserialize<{ l: Lock; nested: { v: Value }[] }>(marker);
+    expect(back.l).toBeInstanceOf(Lock);
+    expect(back.nested[0].v.value).toBe(7);
+    back.l.acquireSync();
+    expect(l.locked()).toBe(true);
+    back.l.release();
+    for (const p of [l, v, back.l, back.nested[0].v]) p.close();
+  });
+
+  it('a segment whose header is not ours is ERR_CORRUPT, never a crash', () => {
+    const cases: [string, Buffer][] = [
+      ['empty', Buffer.alloc(0)],
+      ['short', Buffer.from('garbage')],
+      ['random', Buffer.from(Array.from({ length: 384 }, (_, i) => (i * 37) & 255))],
+    ];
+    // A valid header with one field broken at a time.
+    const good = new Lock();
+    const img = fs.readFileSync(shm(good.name));
+    good.close();
+    const broken = (off: number, v: number) => {
+      const b = Buffer.from(img);
+      b.writeUInt32LE(v, off);
+      return b;
+    };
+    cases.push(['kind', broken(8, 99)], ['version', broken(4, 7)], ['size', broken(16, 999)],
+      ['params', broken(24, 5)], ['flags', broken(12, 0x80)], ['init', broken(60, 0)],
+      ['statesize', broken(40, 8)], ['linkkind', broken(44, 3)]);
+    for (const [tag, bytes] of cases) {
+      const name = uniqueName(`corrupt-${tag}`);
+      fs.writeFileSync(shm(name), bytes, { mode: 0o600 });
+      try {
+        expect(() => Lock.open(name), tag).toThrow(expect.objectContaining({ code: 'ERR_CORRUPT' }));
+        expect(() => new Lock({ name }), tag).toThrow(expect.objectContaining({ code: 'ERR_CORRUPT' }));
+        expect(() => open(name), tag).toThrow(expect.objectContaining({ code: 'ERR_CORRUPT' }));
+      } finally {
+        fs.rmSync(shm(name), { force: true });
+      }
+    }
+  });
+
+  it('mode sets the permission bits of a new primitive (default 0o600)', () => {
+    const a = new Lock();
+    const b = new Lock({ name: uniqueName('mode'), mode: 0o640 });
+    expect(fs.statSync(shm(a.name)).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(shm(b.name)).mode & 0o777).toBe(0o640);
+    a.close();
+    b.close();
+  });
+});
