@@ -9,6 +9,7 @@
         "native/segment.cc",
         "native/layout.cc",
         "native/futex.cc",
+        "native/spin.cc",
         "native/liveness.cc",
         "native/waiter.cc",
         "native/lock.cc",

@@ -140,6 +140,7 @@ OpResult barrier_wait(BarrierState st, uint32_t tid, bool has_action, const Wait
       check_liveness = true;
   }
   // Phase 2: counted at idx; wait until the cycle is released, broken or reset.
+  bool spun = false;
   for (;;) {
     uint32_t seen;
     {
@@ -177,6 +178,11 @@ OpResult barrier_wait(BarrierState st, uint32_t tid, bool has_action, const Wait
       }
       check_liveness = false;
       seen = load(b.seq);
+    }
+    if (!spun && !ctx.cancelled()) {
+      // The last arrival is often microseconds away (rounds in lock-step on several CPUs).
+      spun = true;
+      if (spin_while_equal(b.seq, seen)) continue;
     }
     ctx.sleeping_on(b.seq);
     if (ctx.cancelled()) continue;

@@ -158,9 +158,15 @@ OpResult cond_withdraw(CondState st, uint32_t slot, uint32_t ticket, bool forwar
 
 OpResult cond_wait(CondState st, uint32_t slot, uint32_t ticket, const WaitCtx& ctx) {
   Slot s = slot_at(st, slot);
+  bool spun = false;
   for (;;) {
     if (load(s.state) != kSlotWaiting || load(s.ticket) != ticket) break;
     if (past(ctx.deadline_ns) || ctx.cancelled()) break;
+    if (!spun) {
+      // A notify is often microseconds away (ping-pong on several CPUs).
+      spun = true;
+      if (spin_while_equal(s.state, kSlotWaiting)) continue;
+    }
     ctx.sleeping_on(s.state);
     if (ctx.cancelled()) break;
     futex_wait(s.state, kSlotWaiting, slice_end(ctx.deadline_ns));

@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "spin.h"
+
 namespace procsync {
 
 int64_t monotonic_ns() {
@@ -45,54 +47,27 @@ void futex_wake(uint32_t* word, int32_t n) {
   syscall(SYS_futex, word, FUTEX_WAKE, n, nullptr, nullptr, 0);
 }
 
-constexpr int64_t kSpinNs = 10 * 1000;  // 10 µs
-
-static int cpu_count() {
-  static const int n = int(sysconf(_SC_NPROCESSORS_ONLN));
-  return n;
-}
-
-static bool spin_for(const uint32_t* word, uint32_t expected, int64_t budget_ns);
-
-// Adaptive spin budget, per process: spinning pays only when the peer runs on another CPU at
-// the same time. A spin that fails halves the budget (down to "don't spin" for a while); one
-// that succeeds doubles it. So two processes pinned to one CPU soon stop spinning, and
-// processes on separate CPUs keep the fast hand-off.
-static std::atomic<int64_t> spin_budget_ns{kSpinNs};
-static std::atomic<int32_t> spin_skips{0};
-constexpr int64_t kMinSpinNs = 500;
-constexpr int32_t kSkipAfterFailures = 64;
+// Word waits (Lock, Semaphore, Event, Condition, Barrier, Queue). A probe lasts longer than a
+// futex wake-up on a VM: once both sides of a ping-pong have stopped spinning, every hand-off
+// costs a wake-up, so only a spin that outlasts one can ever succeed and bring the fast
+// hand-off back (spin.h).
+static AdaptiveSpin word_spin(10 * 1000, 100 * 1000);
 
 bool spin_while_equal(const uint32_t* word, uint32_t expected) {
-  if (cpu_count() < 2) return false;
-  int64_t budget = spin_budget_ns.load(std::memory_order_relaxed);
-  if (budget < kMinSpinNs) {
-    // Not spinning for a while; every kSkipAfterFailures waits, probe with a small budget.
-    if (spin_skips.fetch_add(1, std::memory_order_relaxed) % kSkipAfterFailures != 0) return false;
-    budget = kMinSpinNs;
-  }
-  if (spin_for(word, expected, budget)) {
-    spin_budget_ns.store(std::min<int64_t>(kSpinNs, budget * 2), std::memory_order_relaxed);
-    return true;
-  }
-  spin_budget_ns.store(budget / 2, std::memory_order_relaxed);
-  return false;
-}
-
-static bool spin_for(const uint32_t* word, uint32_t expected, int64_t budget_ns) {
-  // Bounded by time, not iterations (the cost of `pause` varies ~10x between CPUs): long
-  // enough to catch a peer running on another CPU that is about to hand over (a futex
-  // sleep + wake costs tens of µs on a VM), short enough not to burn a core when the peer
-  // is descheduled.
-  const int64_t end = monotonic_ns() + budget_ns;
+  const int64_t budget = word_spin.budget();
+  if (budget == 0) return false;
+  // Bounded by time, not iterations (the cost of `pause` varies ~10x between CPUs).
+  const int64_t end = monotonic_ns() + budget;
   for (int i = 1;; i++) {
-    if (load(word) != expected) return true;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-    if ((i & 31) == 0 && monotonic_ns() >= end) return false;
+    if (load(word) != expected) {
+      word_spin.report(budget, true);
+      return true;
+    }
+    cpu_relax();
+    if ((i & 31) == 0 && monotonic_ns() >= end) {
+      word_spin.report(budget, false);
+      return false;
+    }
   }
 }
 

@@ -2,6 +2,10 @@
 
 #include <cerrno>
 #include <new>
+#include <unistd.h>
+
+#include "futex.h"
+#include "spin.h"
 
 namespace procsync {
 
@@ -15,8 +19,36 @@ bool robust_mutex_init(void* p) {
   return ok;
 }
 
+namespace {
+// glibc's robust mutexes never spin: a locker that finds it held sleeps in the kernel, and on a
+// VM the wake-up costs tens of µs, for critical sections of well under 1 µs (Barrier rounds in
+// lock-step contend here on every round). So retry for a few µs first, while a holder running
+// on another CPU finishes; adaptive (spin.h), so a holder that is descheduled on our own CPU
+// soon costs nothing.
+AdaptiveSpin mutex_spin(4000, 4000);
+
+int lock_spinning(pthread_mutex_t* m) {
+  int r = pthread_mutex_trylock(m);
+  if (r != EBUSY) return r;
+  const int64_t budget = mutex_spin.budget();
+  if (budget > 0) {
+    const int64_t end = monotonic_ns() + budget;
+    do {
+      for (int i = 0; i < 32; i++) cpu_relax();
+      r = pthread_mutex_trylock(m);
+      if (r != EBUSY) {
+        mutex_spin.report(budget, true);
+        return r;
+      }
+    } while (monotonic_ns() < end);
+    mutex_spin.report(budget, false);
+  }
+  return pthread_mutex_lock(m);
+}
+}  // namespace
+
 RobustGuard::RobustGuard(void* p) : m_(static_cast<pthread_mutex_t*>(p)) {
-  int r = pthread_mutex_lock(m_);
+  int r = lock_spinning(m_);
   if (r == EOWNERDEAD) {
     // We hold it now; make it usable again before repairing, so that if we die while
     // repairing, the next locker gets EOWNERDEAD again rather than ENOTRECOVERABLE.
