@@ -3,11 +3,20 @@
 // that. So items that JSON represents exactly — plain objects and arrays of strings, finite
 // numbers (not -0), booleans and null, with no object appearing twice — go as JSON behind a
 // one-byte tag; everything else as v8.serialize output (which always starts with 0xFF).
+//
+// Procsync primitives inside an item travel as markers (lib/serialize.ts). A primitive is not a
+// plain object, so an item that passes the JSON check holds none and needs no marker walk; the
+// reader walks only when the JSON text contains a marker key.
 import * as v8 from 'v8';
+import { deserialize, serialize } from './serialize';
 
 const JSON_TAG = 0x01;
 const V8_TAG = 0xff;
 const MAX_DEPTH = 64;
+/** The writer's reused buffer grows up to this; larger JSON items get a buffer of their own. */
+const MAX_SCRATCH = 1024 * 1024;
+/** How a marker key appears in JSON text (lib/serialize.ts Marker). */
+const MARKER_KEY = '"$procsync"';
 
 function jsonExact(v: unknown, seen: Set<object>, depth: number): boolean {
   switch (typeof v) {
@@ -40,27 +49,67 @@ function jsonExact(v: unknown, seen: Set<object>, depth: number): boolean {
   }
 }
 
-/** Encodes an item (its procsync primitives already replaced by markers). Throws v8's errors. */
-export function encodeItem(value: unknown): Buffer {
-  if (jsonExact(value, new Set(), 0)) {
-    const s = JSON.stringify(value);
-    const b = Buffer.allocUnsafe(1 + Buffer.byteLength(s));
-    b[0] = JSON_TAG;
-    b.write(s, 1);
-    return b;
-  }
-  return v8.serialize(value);
+/** One Set reused by every check: saves an allocation per item. */
+const seenScratch = new Set<object>();
+function isJsonExact(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return jsonExact(v, seenScratch, 0);
+  // A getter that threw during an earlier check left entries behind (no try/finally here: it
+  // costs more than the whole check of a small item).
+  if (seenScratch.size !== 0) seenScratch.clear();
+  const ok = jsonExact(v, seenScratch, 0);
+  seenScratch.clear(); // drop the references to the item's objects
+  return ok;
 }
 
 /**
- * Decodes what encodeItem produced. `bytes` may be a view on a buffer that is reused: the v8
- * path copies first, since v8.deserialize may return typed arrays that alias its input.
+ * Encodes items into a buffer it reuses: `write(item)` returns the byte length, and the bytes
+ * are `out[0, length)` until the next write. Copy them to keep them.
  */
-export function decodeItem(bytes: Buffer): unknown {
-  if (bytes.length > 0 && bytes[0] === JSON_TAG) return JSON.parse(bytes.toString('utf8', 1));
-  if (bytes.length > 0 && bytes[0] === V8_TAG) return v8.deserialize(Buffer.from(bytes));
+export class ItemWriter {
+  out: Buffer;
+  private scratch: Buffer;
+
+  constructor() {
+    this.scratch = this.out = Buffer.allocUnsafe(4096);
+  }
+
+  /** Throws v8's errors for items it cannot serialize (functions, symbols, ...). */
+  write(item: unknown): number {
+    let v = item;
+    if (!isJsonExact(v)) {
+      v = serialize(item); // primitives -> markers
+      if (!isJsonExact(v)) {
+        this.out = v8.serialize(v);
+        return this.out.length;
+      }
+    }
+    const s = JSON.stringify(v);
+    const most = 3 * s.length + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    let buf = this.scratch;
+    if (most > buf.length) {
+      buf = Buffer.allocUnsafe(most <= MAX_SCRATCH ? Math.max(most, 2 * buf.length) : 1 + Buffer.byteLength(s));
+      if (most <= MAX_SCRATCH) this.scratch = buf;
+    }
+    buf[0] = JSON_TAG;
+    this.out = buf;
+    return 1 + buf.write(s, 1, 'utf8');
+  }
+}
+
+/**
+ * Decodes `bytes[start, end)` as written by ItemWriter and reopens the primitives in it. The
+ * bytes may be in a buffer that is reused: the v8 path copies first, since v8.deserialize may
+ * return typed arrays that alias its input.
+ */
+export function decodeItem(bytes: Buffer, start: number, end: number): unknown {
+  if (end > start && bytes[start] === JSON_TAG) {
+    const s = bytes.toString('utf8', start + 1, end);
+    const v: unknown = JSON.parse(s);
+    return s.includes(MARKER_KEY) ? deserialize(v) : v;
+  }
+  if (end > start && bytes[start] === V8_TAG) return deserialize(v8.deserialize(Buffer.from(bytes.subarray(start, end))));
   throw new Error('unknown item encoding');
 }
 
-/** The smallest record encodeItem makes ("0" as JSON: tag + 1 byte). */
+/** The smallest record ItemWriter makes ("0" as JSON: tag + 1 byte). */
 export const MIN_ITEM_BYTES = 2;

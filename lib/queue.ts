@@ -8,8 +8,7 @@ import { Code, DoneCallback, NativeSegment, native } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { KindName } from './kinds';
-import { deserialize, serialize } from './serialize';
-import { MIN_ITEM_BYTES, decodeItem, encodeItem } from './item-codec';
+import { ItemWriter, MIN_ITEM_BYTES, decodeItem } from './item-codec';
 import { NOT_NOW, WaitLine } from './queue-waits';
 import { abortReason } from './waitqueue';
 
@@ -27,7 +26,7 @@ const MAX_CAPACITY = 2 ** 30;
 const MAX_MAXSIZE = 0x7fffffff;
 
 interface QueueNative {
-  queuePut(seg: NativeSegment, bytes: Uint8Array, timeoutMs: number): number;
+  queuePut(seg: NativeSegment, bytes: Uint8Array, length: number, timeoutMs: number): number;
   queueGet(seg: NativeSegment, timeoutMs: number, into: Uint8Array): number;
   queueWait(seg: NativeSegment, what: number, need: number, timeoutMs: number): number;
   queueWait(seg: NativeSegment, what: number, need: number, timeoutMs: number, cb: DoneCallback): number;
@@ -74,6 +73,8 @@ abstract class QueueCore<T> extends Primitive {
   readonly capacity: number;
   /** Reused for every get: [length u32][record]; grows to the largest item seen. */
   private scratch: Buffer = Buffer.allocUnsafe(4096);
+  /** Encodes every put (its buffer is reused: copied only by a put that has to wait). */
+  private readonly writer = new ItemWriter();
   private readonly gets: WaitLine<T>;
   private readonly puts: WaitLine<void>;
 
@@ -104,35 +105,35 @@ abstract class QueueCore<T> extends Primitive {
 
   // ---- encoding -------------------------------------------------------------------------
 
-  private encode(item: unknown): Buffer {
-    let bytes: Buffer;
+  /** Encodes into this.writer.out; returns the length. */
+  private encode(item: unknown): number {
+    let n: number;
     try {
-      bytes = encodeItem(serialize(item));
+      n = this.writer.write(item);
     } catch (e) {
       const err = invalidArgType(`${this.kind}: the item cannot be serialized (${(e as Error).message})`);
       (err as Error).cause = e;
       throw err;
     }
-    if (bytes.length > this.capacity) {
-      throw coded('ERR_MESSAGE_TOO_LARGE', `${this.kind}: a ${bytes.length}-byte item exceeds the capacity of ${this.capacity} bytes`);
+    if (n > this.capacity) {
+      throw coded('ERR_MESSAGE_TOO_LARGE', `${this.kind}: a ${n}-byte item exceeds the capacity of ${this.capacity} bytes`);
     }
-    return bytes;
+    return n;
   }
 
-  private decode(bytes: Buffer): T {
-    let v: unknown;
+  private decode(bytes: Buffer, start: number, end: number): T {
     try {
-      v = decodeItem(bytes);
+      return decodeItem(bytes, start, end) as T;
     } catch (e) {
+      if (e instanceof ProcsyncError) throw e; // e.g. a primitive inside that cannot be reopened
       throw coded('ERR_CORRUPT', `${this.kind}: an item could not be deserialized (${(e as Error).message})`);
     }
-    return deserialize<T>(v);
   }
 
   // ---- one attempt (never blocks) ---------------------------------------------------------
 
-  private tryPut(bytes: Buffer): boolean {
-    const code = qn.queuePut(this.seg, bytes, 0);
+  private tryPut(bytes: Buffer, length: number): boolean {
+    const code = qn.queuePut(this.seg, bytes, length, 0);
     if (code === Code.OK) return true;
     if (code === Code.TIMEOUT) return false;
     throw nativeError(code, this.kind);
@@ -148,7 +149,7 @@ abstract class QueueCore<T> extends Primitive {
     for (;;) {
       const r = qn.queueGet(seg, timeoutMs, this.scratch);
       const len = this.scratch.readUInt32LE(0);
-      if (r === Code.OK) return this.decode(this.scratch.subarray(4, 4 + len));
+      if (r === Code.OK) return this.decode(this.scratch, 4, 4 + len);
       if (r === Code.TIMEOUT) return NOT_NOW;
       if (r === Code.SYS && len + 4 > this.scratch.length) {
         // The item is larger than any so far: grow the buffer (it was not removed) and retry.
@@ -166,8 +167,8 @@ abstract class QueueCore<T> extends Primitive {
   putSync(item: T, opts?: WaitOptions): void {
     const seg = this.seg;
     const t = waitTimeout(opts);
-    const bytes = this.encode(item);
-    const code = qn.queuePut(seg, bytes, t);
+    const n = this.encode(item);
+    const code = qn.queuePut(seg, this.writer.out, n, t);
     if (code === Code.OK) return;
     if (code === Code.TIMEOUT) throw new Full();
     throw nativeError(code, this.kind);
@@ -179,14 +180,16 @@ abstract class QueueCore<T> extends Primitive {
       this.seg;
       const t = waitTimeout(opts);
       const signal = checkSignal(opts);
-      const bytes = this.encode(item);
+      const n = this.encode(item);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      if (this.puts.idle && this.tryPut(bytes)) return Promise.resolve();
+      if (this.puts.idle && this.tryPut(this.writer.out, n)) return Promise.resolve();
       if (t === 0) return Promise.reject(new Full());
+      // It waits: keep its own copy, the writer's buffer is reused by the next put.
+      const bytes = Buffer.from(this.writer.out.subarray(0, n));
       return this.puts.wait({
-        attempt: () => (this.tryPut(bytes) ? undefined : NOT_NOW),
+        attempt: () => (this.tryPut(bytes, n) ? undefined : NOT_NOW),
         timedOut: (_res, rej) => rej(new Full()),
-        need: bytes.length,
+        need: n,
         timeoutMs: t,
         signal,
       });

@@ -29,6 +29,9 @@ inline int64_t slice_end(int64_t deadline_ns) {
   int64_t s = monotonic_ns() + kSliceNs;
   return (deadline_ns >= 0 && deadline_ns < s) ? deadline_ns : s;
 }
-inline bool past(int64_t deadline_ns) { return deadline_ns >= 0 && monotonic_ns() >= deadline_ns; }
+// Deadline 0 means "already passed" (a zero timeout): no clock read.
+inline bool past(int64_t deadline_ns) {
+  return deadline_ns == 0 || (deadline_ns > 0 && monotonic_ns() >= deadline_ns);
+}
 
 }  // namespace procsync

@@ -66,12 +66,26 @@ bool u32_arg(Napi::Env env, Napi::Value v, uint32_t* out, const char* what) {
 }
 
 // Timeout in ms from JS: a number >= 0, or -1 (or null/undefined) for none.
+bool u8_arg(Napi::Env env, Napi::Value v, uint8_t** data, size_t* len, const char* what) {
+  napi_typedarray_type type;
+  void* p = nullptr;
+  if (!v.IsTypedArray() ||
+      napi_get_typedarray_info(env, v, &type, len, &p, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array) {
+    type_error(env, std::string(what) + " must be a Uint8Array").ThrowAsJavaScriptException();
+    return false;
+  }
+  *data = static_cast<uint8_t*>(p);
+  return true;
+}
+
 bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline) {
   if (v.IsUndefined() || v.IsNull()) { *deadline = -1; return true; }
   if (!v.IsNumber()) { type_error(env, "timeout must be a number").ThrowAsJavaScriptException(); return false; }
   double ms = v.As<Napi::Number>().DoubleValue();
   if (ms != ms) { range_error(env, "timeout is NaN").ThrowAsJavaScriptException(); return false; }
-  *deadline = ms == -1 ? -1 : deadline_after_ms(ms);
+  // A zero (or negative) timeout is one attempt: deadline 0 is always past, with no clock read.
+  *deadline = ms == -1 ? -1 : ms <= 0 ? 0 : deadline_after_ms(ms);
   return true;
 }
 

@@ -122,6 +122,9 @@ SegmentHandle* unwrap_segment(Napi::Env env, Napi::Value v);
 // A 32-bit state word at a byte offset of the segment (bounds- and alignment-checked).
 uint32_t* word_arg(Napi::Env env, SegmentHandle* s, Napi::Value v);
 bool u32_arg(Napi::Env env, Napi::Value v, uint32_t* out, const char* what);
+// A Uint8Array argument: its bytes and length, with one napi_get_typedarray_info call (the
+// node-addon-api wrappers make several, a visible cost on the Queue's per-item calls).
+bool u8_arg(Napi::Env env, Napi::Value v, uint8_t** data, size_t* len, const char* what);
 // Timeout in ms from JS -> absolute deadline; -1, null or undefined -> none.
 bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline);
 // Runs `op` now on this thread (sync form) and returns its code, or — when `cb` is a

@@ -34,18 +34,22 @@ State read_state(const QueueView& q) {
 // Publishes a new state: log first, then the words. A process killed in the middle leaves
 // log_valid = 1 and a complete log, which the next locker applies (roll forward).
 void commit(const QueueView& q, const State& s) {
-  store(q.w(qw::kLog + 0), s.head);
-  store(q.w(qw::kLog + 1), s.tail);
-  store(q.w(qw::kLog + 2), s.count);
-  store(q.w(qw::kLog + 3), s.used);
-  store(q.w(qw::kLog + 4), s.unfinished);
-  store(q.w(qw::kLogValid), 1);
-  store(q.w(qw::kHead), s.head);
-  store(q.w(qw::kTail), s.tail);
-  store(q.w(qw::kCount), s.count);
-  store(q.w(qw::kUsed), s.used);
-  store(q.w(qw::kUnfinished), s.unfinished);
-  store(q.w(qw::kLogValid), 0);
+  // Under the mutex, so other processes never read these mid-way; what matters is the order a
+  // crash leaves them in. Release stores keep program order (each orders every store before
+  // it), so a process killed here leaves log_valid == 1 only after a complete log, and real
+  // words changed only after log_valid == 1 — without a full fence per store.
+  store_release(q.w(qw::kLog + 0), s.head);
+  store_release(q.w(qw::kLog + 1), s.tail);
+  store_release(q.w(qw::kLog + 2), s.count);
+  store_release(q.w(qw::kLog + 3), s.used);
+  store_release(q.w(qw::kLog + 4), s.unfinished);
+  store_release(q.w(qw::kLogValid), 1);
+  store_release(q.w(qw::kHead), s.head);
+  store_release(q.w(qw::kTail), s.tail);
+  store_release(q.w(qw::kCount), s.count);
+  store_release(q.w(qw::kUsed), s.used);
+  store_release(q.w(qw::kUnfinished), s.unfinished);
+  store_release(q.w(qw::kLogValid), 0);
 }
 
 void ring_write(const QueueView& q, uint32_t pos, const uint8_t* src, uint32_t n) {

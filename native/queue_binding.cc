@@ -40,22 +40,27 @@ SegmentHandle* queue_arg(Napi::Env env, Napi::Value v, QueueView* q) {
   return s;
 }
 
-// queuePut(seg, bytes: Uint8Array, timeoutMs) -> code   (sync only)
+// queuePut(seg, bytes: Uint8Array, length, timeoutMs) -> code   (sync only)
+// Puts bytes[0, length): the caller encodes into a buffer it reuses, so no view per item.
 Napi::Value QueuePut(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   QueueView q;
   if (!queue_arg(env, info[0], &q)) return env.Null();
-  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    type_error(env, "item bytes must be a Uint8Array").ThrowAsJavaScriptException();
+  uint8_t* data;
+  size_t size;
+  if (!u8_arg(env, info[1], &data, &size, "item bytes")) return env.Null();
+  uint32_t len;
+  if (!u32_arg(env, info[2], &len, "length")) return env.Null();
+  if (len > size) {
+    range_error(env, "length is beyond the end of the bytes").ThrowAsJavaScriptException();
     return env.Null();
   }
-  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
   int64_t deadline;
-  if (!deadline_arg(env, info[2], &deadline)) return env.Null();
-  if (bytes.ByteLength() > kQueueMaxCapacity) return Napi::Number::New(env, kErrMessageTooLarge);
+  if (!deadline_arg(env, info[3], &deadline)) return env.Null();
+  if (len > kQueueMaxCapacity) return Napi::Number::New(env, kErrMessageTooLarge);
   WaitCtx ctx;
   ctx.deadline_ns = deadline;
-  OpResult r = queue_put(q, bytes.Data(), uint32_t(bytes.ByteLength()), ctx);
+  OpResult r = queue_put(q, data, len, ctx);
   return Napi::Number::New(env, r.code);
 }
 
@@ -70,14 +75,14 @@ Napi::Value QueueGet(const Napi::CallbackInfo& info) {
   if (!queue_arg(env, info[0], &q)) return env.Null();
   int64_t deadline;
   if (!deadline_arg(env, info[1], &deadline)) return env.Null();
-  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
-      info[2].As<Napi::Uint8Array>().ByteLength() < 4) {
+  uint8_t* base;
+  size_t size;
+  if (!u8_arg(env, info[2], &base, &size, "into")) return env.Null();
+  if (size < 4) {
     type_error(env, "into must be a Uint8Array of at least 4 bytes").ThrowAsJavaScriptException();
     return env.Null();
   }
-  Napi::Uint8Array into = info[2].As<Napi::Uint8Array>();
-  uint8_t* base = into.Data();
-  const size_t room = into.ByteLength() - 4;
+  const size_t room = size - 4;
   auto alloc = [&](uint32_t len) -> uint8_t* {
     memcpy(base, &len, 4);
     return len <= room ? base + 4 : nullptr;

@@ -296,6 +296,46 @@ describe('Queue across processes', () => {
     got.close();
   });
 
+  it('keeps what JSON would lose: shared references, primitives inside Maps, look-alike text', () => {
+    const q = track(new Queue<unknown>());
+    // A shared (not cyclic) reference stays one object, and a cycle survives.
+    const shared = { n: 1 };
+    const cyclic: Record<string, unknown> = { name: 'c' };
+    cyclic.self = cyclic;
+    q.putSync({ a: shared, b: shared, cyclic });
+    const back = q.getSync() as { a: object; b: object; cyclic: Record<string, unknown> };
+    expect(back.a).toBe(back.b);
+    expect(back.cyclic.self).toBe(back.cyclic);
+    // A primitive inside a Map (not JSON-able) reopens too.
+    const lock = track(new Lock());
+    q.putSync(new Map([['lock', lock]]));
+    const m = q.getSync() as Map<string, Lock>;
+    expect(m.get('lock')).toBeInstanceOf(Lock);
+    expect(m.get('lock')!.name).toBe(lock.name);
+    m.get('lock')!.close();
+    // Text that merely mentions the marker key is left alone.
+    const text = { note: 'a "$procsync" key', $procsync: 42 };
+    q.putSync(text);
+    expect(q.getSync()).toEqual(text);
+    // Each put encodes into a reused buffer: items put back to back stay distinct.
+    q.putSync({ i: 1, s: 'x'.repeat(10) });
+    q.putSync({ i: 2 });
+    expect(q.getSync()).toEqual({ i: 1, s: 'x'.repeat(10) });
+    expect(q.getSync()).toEqual({ i: 2 });
+  });
+
+  it('an async put that waits for room keeps its own bytes while later puts encode', async () => {
+    const q = track(new Queue<unknown>({ maxsize: 1 }));
+    q.putSync({ n: 'first' });
+    const second = q.put({ n: 'second' }, { timeout: 10_000 }); // waits: the queue is full
+    const third = q.put({ n: 'third, longer than the second' }, { timeout: 10_000 });
+    expect(q.getSync({ timeout: 1000 })).toEqual({ n: 'first' });
+    await second;
+    expect(q.getSync({ timeout: 1000 })).toEqual({ n: 'second' });
+    await third;
+    expect(q.getSync({ timeout: 1000 })).toEqual({ n: 'third, longer than the second' });
+  });
+
   it('examples/queue-drain.js: two processes drain one queue without hanging; counts add up to 100', async () => {
     const script = path.join(__dirname, '..', 'examples', 'queue-drain.js');
     const out = await new Promise<string>((resolve, reject) => {
