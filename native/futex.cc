@@ -2,8 +2,6 @@
 
 #include <cerrno>
 #include <climits>
-#include <algorithm>
-#include <atomic>
 #include <ctime>
 #include <linux/futex.h>
 #include <sys/syscall.h>

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <new>
-#include <unistd.h>
 
 #include "futex.h"
 #include "spin.h"
