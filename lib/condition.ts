@@ -27,7 +27,8 @@ interface CondNative {
   condWait(seg: NativeSegment, slot: number, ticket: number, timeout: number): number;
   condWaitAny(seg: NativeSegment, pairs: number[], cb: DoneCallback): number;
   condWithdraw(seg: NativeSegment, slot: number, ticket: number, forward: boolean): number;
-  condNotify(seg: NativeSegment, n: number): number;
+  condNotify(seg: NativeSegment, n: number, wake: boolean): number;
+  condWakeNotified(seg: NativeSegment): void;
 }
 const cn = native as unknown as CondNative;
 
@@ -244,9 +245,29 @@ export class Condition extends Primitive {
     this.checkHeld();
     // Waiters enqueue while holding the lock, which we hold now: a 0 here is exact.
     if (n === 0 || Atomics.load(this.i32, this.base + W_WAITING) === 0) return;
-    const r = cn.condNotify(seg, Math.min(n, 0xffffffff));
+    // Mark now, wake once the lock is free: woken at once, a waiter on this CPU would run, find
+    // the lock still held and sleep again (native/condition.h). The wake-up goes out right
+    // after the next release through this lock object, or at the end of the current job
+    // (microtask) if the lock is released some other way, whichever comes first.
+    const r = cn.condNotify(seg, Math.min(n, 0xffffffff), false);
     if (r < 0) throw nativeError(r, this.kind);
+    if (r > 0 && !this.#wakePending) {
+      this.#wakePending = true;
+      this.#lock.afterNextRelease(this.#wakeNotified);
+      queueMicrotask(this.#wakeNotified);
+    }
   }
+
+  #wakePending = false;
+  readonly #wakeNotified = (): void => {
+    if (!this.#wakePending) return;
+    this.#wakePending = false;
+    try {
+      cn.condWakeNotified(this.#segRef);
+    } catch {
+      // Closed or corrupt: the marked waiters still see their mark at the end of a sleep slice.
+    }
+  };
 
   /** Wakes every current waiter. */
   notifyAll(): void {
@@ -372,6 +393,7 @@ export class Condition extends Primitive {
   }
 
   protected override beforeClose(): Promise<void> | void {
+    this.#wakeNotified();
     for (const w of [...this.waiters]) this.finish(w, 'closed');
     if (this.inflight === null) return;
     native.cancel(this.inflight);

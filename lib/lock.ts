@@ -25,6 +25,8 @@ export function timeoutError(p: { kind: string; name: string }): ProcsyncError {
 export abstract class LockBase extends Primitive {
   protected readonly w: number; // index of the owner word in i32
   protected readonly queue: AcquireQueue;
+  /** Run once right after the next release through this object (Condition's deferred wake-ups). */
+  protected releaseHooks: (() => void)[] | null = null;
 
   protected constructor(seg: NativeSegment) {
     super(seg);
@@ -88,6 +90,18 @@ export abstract class LockBase extends Primitive {
   }
 
   abstract release(): void;
+
+  /** @internal Runs fn once, right after the next release of the lock through this object. */
+  afterNextRelease(fn: () => void): void {
+    (this.releaseHooks ??= []).push(fn);
+  }
+
+  /** Subclasses call this after a release that freed the lock, when releaseHooks is set. */
+  protected runReleaseHooks(): void {
+    const hooks = this.releaseHooks;
+    this.releaseHooks = null;
+    if (hooks !== null) for (const fn of hooks) fn();
+  }
 
   /** @internal True when the calling thread is the holder (Condition's "lock held" check). */
   heldByCaller(): boolean {
@@ -154,5 +168,6 @@ export class Lock extends LockBase {
     if (v === 0) throw coded('ERR_RELEASED_TOO_MANY_TIMES', 'release of an unlocked Lock');
     // Someone sleeps on the word: wake one (it re-takes with the sleepers bit set).
     if (v & WAITERS) native.wake(seg, this.off(0), 1);
+    if (this.releaseHooks !== null) this.runReleaseHooks();
   }
 }

@@ -83,6 +83,7 @@ export class RLock extends LockBase {
     this.i32[this.c] = 0;
     const old = Atomics.exchange(this.i32, this.w, 0);
     if (old & WAITERS) native.wake(seg, this.off(0), 1);
+    if (this.releaseHooks !== null) this.runReleaseHooks();
   }
 
   /** True when the calling thread owns it. */

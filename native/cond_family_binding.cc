@@ -123,15 +123,25 @@ Napi::Value CondWithdraw(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, r.code == kOk ? r.value : double(r.code));
 }
 
-// condNotify(seg, n) -> how many were notified, or a negative result code
+// condNotify(seg, n, wake) -> how many were notified, or a negative result code
 Napi::Value CondNotify(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
   CondState st;
   uint32_t n;
   if (!cond_arg(env, info[0], &s, &st) || !u32_arg(env, info[1], &n, "n")) return env.Null();
-  OpResult r = cond_notify(st, n);
+  OpResult r = cond_notify(st, n, info[2].ToBoolean());
   return Napi::Number::New(env, r.code == kOk ? r.value : double(r.code));
+}
+
+// condWakeNotified(seg) -> undefined
+Napi::Value CondWakeNotified(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  CondState st;
+  if (!cond_arg(env, info[0], &s, &st)) return env.Null();
+  cond_wake_notified(st);
+  return env.Undefined();
 }
 
 // barrierWait(seg, tid, hasAction, timeoutMs, cb?) -> [code, index] (sync) or request id
@@ -190,6 +200,7 @@ void register_cond_family(Napi::Env env, Napi::Object exports) {
   exports.Set("condWaitAny", Napi::Function::New(env, CondWaitAny));
   exports.Set("condWithdraw", Napi::Function::New(env, CondWithdraw));
   exports.Set("condNotify", Napi::Function::New(env, CondNotify));
+  exports.Set("condWakeNotified", Napi::Function::New(env, CondWakeNotified));
   exports.Set("barrierWait", Napi::Function::New(env, BarrierWait));
   exports.Set("barrierComplete", Napi::Function::New(env, BarrierComplete));
   exports.Set("barrierReset", Napi::Function::New(env, BarrierReset));

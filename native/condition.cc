@@ -51,11 +51,11 @@ void free_slot_locked(CondState st, uint32_t i) {
 }
 
 // Marks slot i notified and wakes its sync sleeper (caller holds the mutex).
-void notify_slot_locked(CondState st, uint32_t i) {
+void notify_slot_locked(CondState st, uint32_t i, bool wake) {
   Slot s = slot_at(st, i);
   store(s.state, kSlotNotified);
   fetch_sub(st.w + kWaitingWord, 1);
-  futex_wake(s.state, 1);
+  if (wake) futex_wake(s.state, 1);
 }
 
 // Async waiters sleep on `gen`: bump it and wake them. The slot states were stored before
@@ -68,7 +68,8 @@ void wake_async(CondState st) {
 }
 
 // Notifies up to n waiters, oldest ticket first, skipping dead ones (whose slots it frees).
-uint32_t notify_locked(CondState st, uint32_t n) {
+// wake = false: mark only; the caller wakes them later with cond_wake_notified().
+uint32_t notify_locked(CondState st, uint32_t n, bool wake) {
   uint32_t woken = 0;
   uint32_t seq = load(st.w + kSeqWord);
   uint32_t top = hwm(st);
@@ -77,7 +78,7 @@ uint32_t notify_locked(CondState st, uint32_t n) {
     // when the table is full (cond_enqueue), which costs no liveness check here.
     for (uint32_t i = 0; i < top; i++) {
       if (load(slot_at(st, i).state) != kSlotWaiting) continue;
-      notify_slot_locked(st, i);
+      notify_slot_locked(st, i, wake);
       woken++;
     }
   } else {
@@ -96,11 +97,11 @@ uint32_t notify_locked(CondState st, uint32_t n) {
         free_slot_locked(st, best);
         continue;
       }
-      notify_slot_locked(st, best);
+      notify_slot_locked(st, best, wake);
       woken++;
     }
   }
-  if (woken) wake_async(st);
+  if (woken && wake) wake_async(st);
   return woken;
 }
 
@@ -150,7 +151,7 @@ OpResult cond_withdraw(CondState st, uint32_t slot, uint32_t ticket, bool forwar
   bool notified = load(s.state) == kSlotNotified;
   free_slot_locked(st, slot);
   if (notified && forward) {
-    notify_locked(st, 1);
+    notify_locked(st, 1, true);
     notified = false;
   }
   return {kOk, notified ? 1.0 : 0.0};
@@ -200,12 +201,23 @@ OpResult cond_wait_any(CondState st, const std::vector<uint32_t>& pairs, const W
   }
 }
 
-OpResult cond_notify(CondState st, uint32_t n) {
+OpResult cond_notify(CondState st, uint32_t n, bool wake) {
   if (n == 0 || load(st.w + kWaitingWord) == 0) return {kOk, 0};
   RobustGuard g(st.w);
   if (!g.ok()) return {kErrCorrupt, 0};
   if (g.owner_died()) repair_locked(st);
-  return {kOk, double(notify_locked(st, n))};
+  return {kOk, double(notify_locked(st, n, wake))};
+}
+
+void cond_wake_notified(CondState st) {
+  // No mutex: a slot freed and reused between the read and the wake only gets a spurious
+  // wake-up, and every wait loop re-checks its slot.
+  uint32_t top = hwm(st);
+  for (uint32_t i = 0; i < top; i++) {
+    Slot s = slot_at(st, i);
+    if (load(s.state) == kSlotNotified) futex_wake(s.state, 1);
+  }
+  wake_async(st);
 }
 
 }  // namespace procsync

@@ -19,6 +19,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitingOf = (c: Condition) => Number(/waiting: (\d+)/.exec(inspect(c))![1]);
 
 describe('Condition basics', () => {
+  it('a notify wakes its waiter however the lock is released after it (the wake-up is deferred to the release)', async () => {
+    const name = uniqueName('lk');
+    const lock = track(new Lock({ name }));
+    const c = track(new Condition(lock));
+    const other = track(Lock.open(name)); // a second handle on the same lock
+    const releases: Record<string, () => void> = {
+      'cond.release()': () => c.release(),
+      "the Condition's lock object": () => lock.release(),
+      'another handle of the lock': () => other.release(),
+    };
+    for (const [how, release] of Object.entries(releases)) {
+      const kid =
+        how === 'cond.release()'
+          ? startChild('cond.js', 'condWaitAsync', [c, { timeout: 30_000 }])
+          : startChild('cond.js', 'condWaitSync', [c, { timeout: 30_000 }, 1]);
+      expect(await kid.message()).toBe('waiting');
+      expect(await c.acquire({ timeout: 30_000 })).toBe(true); // free once the child waits
+      c.notify();
+      release();
+      const r = (await kid.done).result as { notified: boolean; held: boolean };
+      expect(r, how).toMatchObject({ notified: true, held: true });
+    }
+  });
+
   it('delegates to a default RLock and requires the lock for wait/notify (ERR_LOCK_NOT_HELD)', async () => {
     const c = track(new Condition());
     expect(c.kind).toBe('Condition');
