@@ -251,15 +251,34 @@ export class Condition extends Primitive {
     // (microtask) if the lock is released some other way, whichever comes first.
     const r = cn.condNotify(seg, Math.min(n, 0xffffffff), false);
     if (r < 0) throw nativeError(r, this.kind);
-    if (r > 0 && !this.#wakePending) {
+    if (r > 0) {
       this.#wakePending = true;
-      this.#lock.afterNextRelease(this.#wakeNotified);
-      queueMicrotask(this.#wakeNotified);
+      // At most one hook and one microtask outstanding, however many notifies come first.
+      if (!this.#onRelease) {
+        this.#onRelease = true;
+        this.#lock.afterNextRelease(this.#wakeOnRelease);
+      }
+      if (!this.#onMicrotask) {
+        this.#onMicrotask = true;
+        queueMicrotask(this.#wakeOnMicrotask);
+      }
     }
   }
 
+  /** Waiters marked by notify() and not woken yet. */
   #wakePending = false;
-  readonly #wakeNotified = (): void => {
+  /** #wakeOnRelease is registered with the lock / #wakeOnMicrotask is queued. */
+  #onRelease = false;
+  #onMicrotask = false;
+  readonly #wakeOnRelease = (): void => {
+    this.#onRelease = false;
+    this.#wakeNotified();
+  };
+  readonly #wakeOnMicrotask = (): void => {
+    this.#onMicrotask = false;
+    this.#wakeNotified();
+  };
+  #wakeNotified(): void {
     if (!this.#wakePending) return;
     this.#wakePending = false;
     try {
@@ -267,7 +286,7 @@ export class Condition extends Primitive {
     } catch {
       // Closed or corrupt: the marked waiters still see their mark at the end of a sleep slice.
     }
-  };
+  }
 
   /** Wakes every current waiter. */
   notifyAll(): void {
