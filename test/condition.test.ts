@@ -19,6 +19,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitingOf = (c: Condition) => Number(/waiting: (\d+)/.exec(inspect(c))![1]);
 
 describe('Condition basics', () => {
+  it('deferred wake-ups do not pile up when the lock is always released through another handle', async () => {
+    const name = uniqueName('lk');
+    const lock = track(new Lock({ name }));
+    const c = track(new Condition(lock));
+    const other = track(Lock.open(name)); // this process never releases through `lock` itself
+    const rounds = 30;
+    const kid = startChild('cond.js', 'condWaitLoop', [c, rounds]);
+    expect(await kid.message()).toBe('waiting');
+    for (let i = 0; i < rounds; i++) {
+      await until(() => waitingOf(c) === 1, 10_000, `child waiting (round ${i})`);
+      expect(await other.acquire({ timeout: 10_000 })).toBe(true);
+      c.notify();
+      other.release();
+    }
+    expect((await kid.done).result).toBe(rounds); // every wait was notified
+    const hooks = (lock as unknown as { releaseHooks: unknown[] | null }).releaseHooks;
+    expect(hooks === null ? 0 : hooks.length).toBeLessThanOrEqual(1);
+  });
+
   it('a notify wakes its waiter however the lock is released after it (the wake-up is deferred to the release)', async () => {
     const name = uniqueName('lk');
     const lock = track(new Lock({ name }));
