@@ -50,7 +50,7 @@ void free_slot_locked(CondState st, uint32_t i) {
   }
 }
 
-// Marks slot i notified and wakes its sync sleeper (caller holds the mutex).
+// Marks slot i notified and, with `wake`, wakes its sync sleeper (caller holds the mutex).
 void notify_slot_locked(CondState st, uint32_t i, bool wake) {
   Slot s = slot_at(st, i);
   store(s.state, kSlotNotified);

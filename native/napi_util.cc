@@ -65,7 +65,6 @@ bool u32_arg(Napi::Env env, Napi::Value v, uint32_t* out, const char* what) {
   return true;
 }
 
-// Timeout in ms from JS: a number >= 0, or -1 (or null/undefined) for none.
 bool u8_arg(Napi::Env env, Napi::Value v, uint8_t** data, size_t* len, const char* what) {
   napi_typedarray_type type;
   void* p = nullptr;
@@ -79,6 +78,7 @@ bool u8_arg(Napi::Env env, Napi::Value v, uint8_t** data, size_t* len, const cha
   return true;
 }
 
+// Timeout in ms from JS: a number >= 0, or -1 (or null/undefined) for none.
 bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline) {
   if (v.IsUndefined() || v.IsNull()) { *deadline = -1; return true; }
   if (!v.IsNumber()) { type_error(env, "timeout must be a number").ThrowAsJavaScriptException(); return false; }
