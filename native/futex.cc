@@ -52,21 +52,7 @@ void futex_wake(uint32_t* word, int32_t n) {
 static AdaptiveSpin word_spin(10 * 1000, 100 * 1000);
 
 bool spin_while_equal(const uint32_t* word, uint32_t expected) {
-  const int64_t budget = word_spin.budget();
-  if (budget == 0) return false;
-  // Bounded by time, not iterations (the cost of `pause` varies ~10x between CPUs).
-  const int64_t end = monotonic_ns() + budget;
-  for (int i = 1;; i++) {
-    if (load(word) != expected) {
-      word_spin.report(budget, true);
-      return true;
-    }
-    cpu_relax();
-    if ((i & 31) == 0 && monotonic_ns() >= end) {
-      word_spin.report(budget, false);
-      return false;
-    }
-  }
+  return spin_until<1>(word_spin, [&] { return load(word) != expected; });
 }
 
 }  // namespace procsync

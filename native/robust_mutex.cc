@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <new>
 
-#include "futex.h"
 #include "spin.h"
 
 namespace procsync {
@@ -29,19 +28,7 @@ AdaptiveSpin mutex_spin(4000, 4000);
 int lock_spinning(pthread_mutex_t* m) {
   int r = pthread_mutex_trylock(m);
   if (r != EBUSY) return r;
-  const int64_t budget = mutex_spin.budget();
-  if (budget > 0) {
-    const int64_t end = monotonic_ns() + budget;
-    do {
-      for (int i = 0; i < 32; i++) cpu_relax();
-      r = pthread_mutex_trylock(m);
-      if (r != EBUSY) {
-        mutex_spin.report(budget, true);
-        return r;
-      }
-    } while (monotonic_ns() < end);
-    mutex_spin.report(budget, false);
-  }
+  if (spin_until<32>(mutex_spin, [&] { return (r = pthread_mutex_trylock(m)) != EBUSY; })) return r;
   return pthread_mutex_lock(m);
 }
 }  // namespace

@@ -14,17 +14,26 @@
 #include <atomic>
 #include <cstdint>
 
+#include "futex.h"
+
 namespace procsync {
+
+// One spin's allowance: ns == 0 means "don't spin".
+struct SpinBudget {
+  int64_t ns = 0;
+  bool probe = false;  // a periodic probe of a collapsed budget
+};
 
 class AdaptiveSpin {
  public:
   // max_ns: the normal budget ceiling; probe_ns: the budget of a probe when collapsed.
-  constexpr AdaptiveSpin(int64_t max_ns, int64_t probe_ns) : max_ns_(max_ns), probe_ns_(probe_ns), budget_ns_(max_ns) {}
+  constexpr AdaptiveSpin(int64_t max_ns, int64_t probe_ns)
+      : max_ns_(max_ns), probe_ns_(probe_ns), budget_ns_(max_ns) {}
 
-  // Budget for this wait in ns, 0 for "don't spin". Never spins on a single-CPU machine.
-  int64_t budget();
-  // Reports how the spin that used `budget_ns` ended.
-  void report(int64_t budget_ns, bool succeeded);
+  // The allowance for this wait. Never spins on a single-CPU machine.
+  SpinBudget budget();
+  // Reports how the spin that used `b` ended.
+  void report(const SpinBudget& b, bool succeeded);
 
  private:
   const int64_t max_ns_, probe_ns_;
@@ -42,6 +51,27 @@ inline void cpu_relax() {
 #endif
 }
 
-bool multi_cpu();
+// Spins until done() is true or the allowance from `s` runs out; reports the outcome to `s`.
+// done() is tried every kRelax pauses: 1 for a plain load, more for a check that writes the
+// cache line (a trylock), so the spinner does not steal the line from the holder. Bounded by
+// time, not iterations: the cost of `pause` varies ~10x between CPUs.
+template <int kRelax, class Done>
+bool spin_until(AdaptiveSpin& s, Done done) {
+  static_assert(kRelax >= 1 && 32 % kRelax == 0, "the clock is read every 32 pauses");
+  const SpinBudget b = s.budget();
+  if (b.ns == 0) return false;
+  const int64_t end = monotonic_ns() + b.ns;
+  for (int i = 1;; i++) {
+    if (done()) {
+      s.report(b, true);
+      return true;
+    }
+    for (int k = 0; k < kRelax; k++) cpu_relax();
+    if (i % (32 / kRelax) == 0 && monotonic_ns() >= end) {
+      s.report(b, false);
+      return false;
+    }
+  }
+}
 
 }  // namespace procsync
