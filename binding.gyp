@@ -13,7 +13,7 @@
         "native/liveness.cc",
         "native/waiter.cc",
         "native/lock.cc",
-        "native/robust_mutex.cc",
+        "native/state_mutex.cc",
         "native/semaphore.cc",
         "native/event.cc",
         "native/condition.cc",

@@ -3,7 +3,7 @@
 // (native/barrier.h); the action is a JS function given per process and run by the last
 // arrival, which then tells the native side to release or break the cycle.
 import { BrokenBarrierError, closedError, coded, invalidArgType } from './errors';
-import { Code, DoneCallback, native, threadId, NativeSegment } from './native';
+import { Code, DoneCallback, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, normaliseTimeout, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { abortReason } from './waitqueue';
@@ -17,9 +17,9 @@ const RUN_ACTION = 100;
 const MAX_PARTIES = 2 ** 20;
 
 interface BarrierNative {
-  barrierWait(seg: NativeSegment, tid: number, hasAction: boolean, timeout: number): [number, number];
-  barrierWait(seg: NativeSegment, tid: number, hasAction: boolean, timeout: number, cb: DoneCallback): number;
-  barrierComplete(seg: NativeSegment, tid: number, ok: boolean): number;
+  barrierWait(seg: NativeSegment, hasAction: boolean, timeout: number): [number, number];
+  barrierWait(seg: NativeSegment, hasAction: boolean, timeout: number, cb: DoneCallback): number;
+  barrierComplete(seg: NativeSegment, ok: boolean): number;
   barrierReset(seg: NativeSegment): number;
   barrierAbort(seg: NativeSegment): number;
 }
@@ -111,15 +111,15 @@ export class Barrier extends Primitive {
     const seg = this.seg;
     const t = waitTimeout(opts, this.timeout);
     const action = this.#action;
-    const [code, index] = bn.barrierWait(seg, threadId, action !== undefined, t);
+    const [code, index] = bn.barrierWait(seg, action !== undefined, t);
     if (code !== RUN_ACTION) return this.outcome(code, index);
     try {
       action!();
     } catch (e) {
-      bn.barrierComplete(seg, threadId, false);
+      bn.barrierComplete(seg, false);
       throw e;
     }
-    return this.outcome(bn.barrierComplete(seg, threadId, true), index);
+    return this.outcome(bn.barrierComplete(seg, true), index);
   }
 
   /** Waits without blocking the event loop. An aborted wait withdraws its arrival. */
@@ -131,12 +131,12 @@ export class Barrier extends Primitive {
     const action = this.#action;
     const [code, index] = await new Promise<[number, number]>((resolve) => {
       const p: PendingWait = { req: 0 };
-      p.req = bn.barrierWait(seg, threadId, action !== undefined, t, (c, v) => {
+      p.req = bn.barrierWait(seg, action !== undefined, t, (c, v) => {
         this.pending.delete(p);
         if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
         if (c === RUN_ACTION && this.isClosed) {
           // Closing while the action is due: the cycle cannot complete through us.
-          bn.barrierComplete(this.#segRef, threadId, false);
+          bn.barrierComplete(this.#segRef, false);
           c = Code.CANCELLED;
         }
         resolve([c, v]);
@@ -158,10 +158,10 @@ export class Barrier extends Primitive {
     try {
       await action!();
     } catch (e) {
-      bn.barrierComplete(this.#segRef, threadId, false);
+      bn.barrierComplete(this.#segRef, false);
       throw e;
     }
-    return this.outcome(bn.barrierComplete(this.#segRef, threadId, true), index);
+    return this.outcome(bn.barrierComplete(this.#segRef, true), index);
   }
 
   /** Returns the barrier to its initial state; current waiters get BrokenBarrierError. */

@@ -6,7 +6,7 @@
 import { Timer, startTimer } from './timers';
 import { coded, closedError, invalidArgType, outOfRange } from './errors';
 import { Kind } from './kinds';
-import { Code, DoneCallback, native, threadId, NativeSegment } from './native';
+import { Code, DoneCallback, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkCreate, checkInt, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { Lock } from './lock';
@@ -23,7 +23,7 @@ const DEFAULT_MAX_WAITERS = 1024;
 const MAX_WAITERS = 65536;
 
 interface CondNative {
-  condEnqueue(seg: NativeSegment, tid: number): number;
+  condEnqueue(seg: NativeSegment): number;
   condWait(seg: NativeSegment, slot: number, ticket: number, timeout: number): number;
   condWaitAny(seg: NativeSegment, pairs: number[], cb: DoneCallback): number;
   condWithdraw(seg: NativeSegment, slot: number, ticket: number, forward: boolean): number;
@@ -302,7 +302,7 @@ export class Condition extends Primitive {
   }
 
   private enqueue(seg: NativeSegment): { slot: number; ticket: number } {
-    const slot = cn.condEnqueue(seg, threadId);
+    const slot = cn.condEnqueue(seg);
     if (slot === Code.OUT_OF_RANGE) {
       throw outOfRange(`Condition '${this.name}': more than ${this.info.params[0]} waiters (maxWaiters)`);
     }

@@ -1,14 +1,14 @@
 // Lock: non-recursive, released by anyone (Python semantics). State word 0 holds the owner's
-// thread id (bits 0-29) and a sleepers bit (30); see native/lock.h. The uncontended paths are
+// user id (bits 0-29) and a sleepers bit (30); see native/lock.h. The uncontended paths are
 // one JS Atomics operation on the mapped word; waiting goes native.
 import { coded, invalidArgType, ProcsyncError } from './errors';
-import { Code, native, threadId, NativeSegment } from './native';
+import { Code, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { AcquireQueue, abortReason } from './waitqueue';
-import { ownerPid } from './owner';
 
-export const TID_MASK = 0x3fffffff;
+/** The owner's user id in a lock word (native/lock.h kOwnerMask). */
+export const OWNER_MASK = 0x3fffffff;
 export const WAITERS = 0x40000000;
 
 export function ownerDiedWarning(p: { kind: string; name: string }): void {
@@ -33,7 +33,7 @@ export abstract class LockBase extends Primitive {
     this.w = this.base;
     this.queue = new AcquireQueue({
       tryNow: () => this.tryTake(),
-      start: (t, cb) => native.lockAcquire(this.seg, this.off(0), threadId, t, cb),
+      start: (t, cb) => native.lockAcquire(this.seg, this.off(0), t, cb),
       undo: () => this.undoTake(),
       error: (code) => new Error(`unexpected native result ${code}`),
       ownerDied: () => ownerDiedWarning(this),
@@ -43,7 +43,7 @@ export abstract class LockBase extends Primitive {
 
   /** One attempt to take the owner word; subclasses add their bookkeeping. */
   protected tryTake(): boolean {
-    return Atomics.compareExchange(this.i32, this.w, 0, threadId) === 0;
+    return Atomics.compareExchange(this.i32, this.w, 0, this.me) === 0;
   }
   /** Called after the word was taken by the native slow path. */
   protected taken(): void {}
@@ -58,7 +58,7 @@ export abstract class LockBase extends Primitive {
     const seg = this.seg;
     const t = opts === undefined ? -1 : waitTimeout(opts);
     if (this.tryTake()) return true;
-    const code = native.lockAcquire(seg, this.off(0), threadId, t);
+    const code = native.lockAcquire(seg, this.off(0), t);
     if (code === Code.OK || code === Code.OWNER_DIED) {
       if (code === Code.OWNER_DIED) ownerDiedWarning(this);
       this.taken();
@@ -77,7 +77,7 @@ export abstract class LockBase extends Primitive {
       if (this.queue.idle && this.tryTake()) return Promise.resolve(true);
       if (t === 0) {
         // One attempt, which also takes over from a dead owner.
-        const code = native.lockAcquire(seg, this.off(0), threadId, 0);
+        const code = native.lockAcquire(seg, this.off(0), 0);
         if (code === Code.OWNER_DIED) ownerDiedWarning(this);
         const ok = code === Code.OK || code === Code.OWNER_DIED;
         if (ok) this.taken();
@@ -106,7 +106,7 @@ export abstract class LockBase extends Primitive {
   /** @internal True when the calling thread is the holder (Condition's "lock held" check). */
   heldByCaller(): boolean {
     this.seg;
-    return (Atomics.load(this.i32, this.w) & TID_MASK) === threadId;
+    return (Atomics.load(this.i32, this.w) & OWNER_MASK) === this.me;
   }
 
   /** True when someone holds the lock. */
@@ -142,8 +142,8 @@ export abstract class LockBase extends Primitive {
   }
 
   protected override inspectFields(): Record<string, unknown> {
-    const tid = Atomics.load(this.i32, this.w) & TID_MASK;
-    return { name: this.name, locked: tid !== 0, owner: tid ? ownerPid(tid) : null };
+    const id = Atomics.load(this.i32, this.w) & OWNER_MASK;
+    return { name: this.name, locked: id !== 0, owner: id ? native.userPid(this.seg, id) : null };
   }
 }
 

@@ -12,6 +12,8 @@ export interface SegmentInfo {
   stateOffset: number;
   stateSize: number;
   persistent: boolean;
+  /** This thread's user id in the segment: what it writes into owner words (native/liveness.h). */
+  userId: number;
 }
 
 export interface NativeSegment {
@@ -42,12 +44,13 @@ export interface Native {
   listSegments(): { name: string; held: boolean }[];
   threadId(): number;
   threadCount(): number;
-  threadAlive(tid: number): boolean;
   closeAll(): void;
   cancel(request: number): void;
   wake(seg: NativeSegment, offset: number, n: number): void;
-  lockAcquire(seg: NativeSegment, offset: number, tid: number, timeout: number): number;
-  lockAcquire(seg: NativeSegment, offset: number, tid: number, timeout: number, cb: DoneCallback): number;
+  lockAcquire(seg: NativeSegment, offset: number, timeout: number): number;
+  lockAcquire(seg: NativeSegment, offset: number, timeout: number, cb: DoneCallback): number;
+  /** The pid recorded for a user id of the segment, or null when unknown. */
+  userPid(seg: NativeSegment, userId: number): number | null;
   lockRelease(seg: NativeSegment, offset: number): number;
   semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number): number;
   semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number, cb: DoneCallback): number;
@@ -79,7 +82,7 @@ function load(): Native {
 }
 
 export const native: Native = load();
-/** This JS thread's kernel thread id: the owner id written into lock words. */
+/** This JS thread's kernel thread id (for anonymous names). */
 export const threadId: number = native.threadId();
 
 /** Result codes of native operations (native/common.h). */

@@ -75,10 +75,13 @@ export abstract class Primitive {
   protected readonly i32: Int32Array;
   protected readonly base: number;
   protected readonly info: SegmentInfo;
+  /** This thread's user id in the segment: the owner id in its owner words (native/liveness.h). */
+  protected readonly me: number;
 
   protected constructor(seg: NativeSegment) {
     this.#seg = seg;
     this.info = seg.info();
+    this.me = this.info.userId;
     this.i32 = new Int32Array(seg.buffer());
     this.base = this.info.stateOffset / 4;
     this.name = this.info.name;

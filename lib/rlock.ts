@@ -1,11 +1,11 @@
 // RLock: owned by one thread of one process; the owner may re-acquire and must release as
-// many times. Word 0 as Lock (owner tid + sleepers bit); word 1 the recursion count, written
+// many times. Word 0 as Lock (owner user id + sleepers bit); word 1 the recursion count, written
 // by the owner only.
 import { coded } from './errors';
-import { native, threadId } from './native';
+import { native } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, createSegment, kAttach, openSegment } from './primitive';
-import { LockBase, TID_MASK, WAITERS } from './lock';
+import { LockBase, OWNER_MASK, WAITERS } from './lock';
 import { abortReason } from './waitqueue';
 
 export class RLock extends LockBase {
@@ -27,11 +27,11 @@ export class RLock extends LockBase {
 
   protected override tryTake(): boolean {
     const v = Atomics.load(this.i32, this.w);
-    if ((v & TID_MASK) === threadId) {
+    if ((v & OWNER_MASK) === this.me) {
       this.i32[this.c]++;
       return true;
     }
-    if (v === 0 && Atomics.compareExchange(this.i32, this.w, 0, threadId) === 0) {
+    if (v === 0 && Atomics.compareExchange(this.i32, this.w, 0, this.me) === 0) {
       this.i32[this.c] = 1;
       return true;
     }
@@ -54,7 +54,7 @@ export class RLock extends LockBase {
       waitTimeout(opts);
       const signal = checkSignal(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      if ((Atomics.load(this.i32, this.w) & TID_MASK) === threadId) {
+      if ((Atomics.load(this.i32, this.w) & OWNER_MASK) === this.me) {
         this.i32[this.c]++;
         return Promise.resolve(true);
       }
@@ -72,7 +72,7 @@ export class RLock extends LockBase {
   release(): void {
     const seg = this.seg;
     const v = Atomics.load(this.i32, this.w);
-    if ((v & TID_MASK) !== threadId) {
+    if ((v & OWNER_MASK) !== this.me) {
       throw coded('ERR_NOT_OWNER', v === 0 ? 'release of an unowned RLock' : 'RLock released by a thread that does not own it');
     }
     const n = this.i32[this.c];
@@ -89,7 +89,7 @@ export class RLock extends LockBase {
   /** True when the calling thread owns it. */
   isOwned(): boolean {
     this.seg;
-    return (Atomics.load(this.i32, this.w) & TID_MASK) === threadId;
+    return (Atomics.load(this.i32, this.w) & OWNER_MASK) === this.me;
   }
 
   /** Recursion level as seen by the owner; 0 for everyone else. */

@@ -1,8 +1,7 @@
 #include "barrier.h"
 
 #include "futex.h"
-#include "liveness.h"
-#include "robust_mutex.h"
+#include "state_mutex.h"
 
 namespace procsync {
 
@@ -36,6 +35,16 @@ void repair_locked(const Words& b) {
   bump(b);
 }
 
+// Every entry under the mutex: the words live in shared memory that anyone of the user may
+// have written, so the state must be a known one and the count must agree with the slots
+// (a mismatch would let a lone party through, or make a cycle wait for parties that never
+// come). Costs one pass over the slots.
+void check_locked(const Words& b) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < b.parties; i++) n += load(b.slots + i) != 0;
+  if (load(b.state) > kStBroken || load(b.count) != n) repair_locked(b);
+}
+
 void break_locked(const Words& b) {
   store(b.state, kStBroken);
   bump(b);
@@ -61,22 +70,22 @@ void reap_locked(const Words& b, uint32_t j) {
 }
 
 // Checks every counted party (used by arrivals waiting for a drain/reset/action to finish).
-void reap_all_locked(const Words& b) {
+void reap_all_locked(const Words& b, const WaitCtx& ctx) {
   for (uint32_t j = 0; j < b.parties; j++) {
     uint32_t t = load(b.slots + j);
-    if (t && !thread_alive(t)) reap_locked(b, j);
+    if (t && !ctx.alive(t)) reap_locked(b, j);
   }
 }
 
 // Checks the next counted party after `idx` (cyclically): each waiter watches its successor, so
 // every counted party is watched by someone at the cost of one check per waiter per slice.
 // Returns true when it found it dead (and reaped it).
-bool reap_successor_locked(const Words& b, uint32_t idx) {
+bool reap_successor_locked(const Words& b, uint32_t idx, const WaitCtx& ctx) {
   for (uint32_t k = 1; k < b.parties; k++) {
     uint32_t j = (idx + k) % b.parties;
     uint32_t t = load(b.slots + j);
     if (!t) continue;
-    if (thread_alive(t)) return false;
+    if (ctx.alive(t)) return false;
     reap_locked(b, j);
     return true;
   }
@@ -84,10 +93,10 @@ bool reap_successor_locked(const Words& b, uint32_t idx) {
 }
 
 // Lowest free index below parties-1 (there is one: at most parties-2 others are counted).
-bool take_index_locked(const Words& b, uint32_t tid, uint32_t* idx) {
+bool take_index_locked(const Words& b, uint32_t me, uint32_t* idx) {
   for (uint32_t i = 0; i + 1 < b.parties; i++) {
     if (load(b.slots + i) == 0) {
-      store(b.slots + i, tid);
+      store(b.slots + i, me);
       *idx = i;
       return true;
     }
@@ -97,24 +106,29 @@ bool take_index_locked(const Words& b, uint32_t tid, uint32_t* idx) {
 
 }  // namespace
 
-OpResult barrier_wait(BarrierState st, uint32_t tid, bool has_action, const WaitCtx& ctx) {
+OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
   Words b = words(st);
+  const uint32_t tid = ctx.me();
   uint32_t idx = 0;
   bool check_liveness = false;
   // Phase 1: wait while a drain, a reset or an action is in progress, then arrive.
   for (;;) {
     uint32_t seen;
     {
-      RobustGuard g(st.w);
-      if (!g.ok()) return {kErrCorrupt, 0};
+      StateGuard g(st.w, ctx);
+      if (!g.ok()) return {g.code() == kTimeout ? int32_t(Result::kBroken) : g.code(), 0};
       if (g.owner_died()) repair_locked(b);
-      if (check_liveness) reap_all_locked(b);
+      check_locked(b);
+      if (check_liveness) reap_all_locked(b, ctx);
       check_liveness = false;
       uint32_t s = load(b.state);
       uint32_t c = load(b.count);
       if (s == kStBroken) return {Result::kBroken, 0};
       if (s == kStFilling && c < b.parties) {
         if (c + 1 == b.parties) {
+          // The cycle completes only with live parties: a dead one breaks it instead.
+          reap_all_locked(b, ctx);
+          if (load(b.state) != kStFilling || load(b.count) != c) continue;
           idx = b.parties - 1;
           store(b.slots + idx, tid);
           store(b.count, c + 1);
@@ -144,9 +158,11 @@ OpResult barrier_wait(BarrierState st, uint32_t tid, bool has_action, const Wait
   for (;;) {
     uint32_t seen;
     {
-      RobustGuard g(st.w);
-      if (!g.ok()) return {kErrCorrupt, 0};
+      // Once counted, leaving is clean-up: it must happen even when cancelled.
+      StateGuard g(st.w, cleanup_ctx(ctx));
+      if (!g.ok()) return {g.code() == kTimeout ? int32_t(Result::kBroken) : g.code(), 0};
       if (g.owner_died()) repair_locked(b);
+      check_locked(b);
       if (load(b.slots + idx) != tid) {
         // Our slot was reaped: we were judged dead. Nothing sensible is left but broken.
         return {Result::kBroken, 0};
@@ -172,7 +188,7 @@ OpResult barrier_wait(BarrierState st, uint32_t tid, bool has_action, const Wait
         leave_locked(b, idx);
         return {Result::kBroken, 0};
       }
-      if (check_liveness && reap_successor_locked(b, idx)) {
+      if (check_liveness && reap_successor_locked(b, idx, ctx)) {
         leave_locked(b, idx);
         return {Result::kBroken, 0};
       }
@@ -192,11 +208,13 @@ OpResult barrier_wait(BarrierState st, uint32_t tid, bool has_action, const Wait
   }
 }
 
-int32_t barrier_complete(BarrierState st, uint32_t tid, bool ok) {
+int32_t barrier_complete(BarrierState st, bool ok, const WaitCtx& ctx) {
   Words b = words(st);
-  RobustGuard g(st.w);
-  if (!g.ok()) return kErrCorrupt;
+  const uint32_t tid = ctx.me();
+  StateGuard g(st.w, ctx);
+  if (!g.ok()) return g.code() == kTimeout ? int32_t(Result::kBroken) : g.code();
   if (g.owner_died()) repair_locked(b);
+  check_locked(b);
   uint32_t idx = b.parties - 1;
   if (load(b.slots + idx) != tid) return Result::kBroken;
   int32_t r = Result::kBroken;
@@ -213,11 +231,12 @@ int32_t barrier_complete(BarrierState st, uint32_t tid, bool ok) {
   return r;
 }
 
-int32_t barrier_reset(BarrierState st) {
+int32_t barrier_reset(BarrierState st, const WaitCtx& ctx) {
   Words b = words(st);
-  RobustGuard g(st.w);
-  if (!g.ok()) return kErrCorrupt;
+  StateGuard g(st.w, ctx);
+  if (!g.ok()) return g.code() == kTimeout ? int32_t(Result::kBroken) : g.code();
   if (g.owner_died()) repair_locked(b);
+  check_locked(b);
   uint32_t s = load(b.state);
   if (load(b.count) > 0) {
     // Counted parties must leave first (they get BrokenBarrierError); a drain finishes.
@@ -229,11 +248,12 @@ int32_t barrier_reset(BarrierState st) {
   return kOk;
 }
 
-int32_t barrier_abort(BarrierState st) {
+int32_t barrier_abort(BarrierState st, const WaitCtx& ctx) {
   Words b = words(st);
-  RobustGuard g(st.w);
-  if (!g.ok()) return kErrCorrupt;
+  StateGuard g(st.w, ctx);
+  if (!g.ok()) return g.code() == kTimeout ? int32_t(Result::kBroken) : g.code();
   if (g.owner_died()) repair_locked(b);
+  check_locked(b);
   break_locked(b);
   return kOk;
 }

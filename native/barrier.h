@@ -1,14 +1,14 @@
 // Barrier state machine: threading.Barrier's algorithm (filling / draining / resetting /
-// broken) in shared words, guarded by an embedded robust mutex held only inside one native
-// call, plus a table of the counted parties' thread ids so that a party that dies breaks the
+// broken) in shared words, guarded by the state mutex (state_mutex.h), plus a table of the counted
+// parties' user ids (liveness.h) so that a party that dies breaks the
 // barrier instead of hanging the others.
 //
 // State words (uint32, index from the start of the state):
-//   0..15  robust mutex (robust_mutex.h)
+//   0..15  the state mutex (state_mutex.h)
 //   16     state: FILLING, DRAINING, RESETTING, BROKEN
 //   17     count: parties counted in the current cycle (arrived and not yet left)
 //   18     seq: bumped (and woken) on every change sleepers care about; everyone sleeps on it
-//   32..   slots[parties]: slot i holds the tid of the party with arrival index i (0 = free)
+//   32..   slots[parties]: slot i holds the user id of the party with arrival index i (0 = free)
 //
 // Arrival indices are slots: a party takes the lowest free index below parties-1, the last
 // arrival takes parties-1. So indices stay unique in a cycle even when an aborted async wait
@@ -46,14 +46,14 @@ struct BarrierState {
   uint32_t parties;
 };
 
-// Arrives for `tid` and waits for the cycle. kOk (value = arrival index), kRunAction (value =
+// Arrives for ctx.me() and waits for the cycle. kOk (value = arrival index), kRunAction (value =
 // parties-1; call barrier_complete), Result::kBroken, kCancelled (withdrawn: nothing taken),
 // kErrCorrupt. A deadline that passes while waiting breaks the barrier (Python semantics).
-OpResult barrier_wait(BarrierState st, uint32_t tid, bool has_action, const WaitCtx& ctx);
-// After the action of the last arrival `tid`: ok releases the cycle, !ok breaks it. Either way
+OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx);
+// After the action of the last arrival (ctx.me()): ok releases the cycle, !ok breaks it. Either way
 // the caller leaves the cycle. kOk when released, Result::kBroken otherwise.
-int32_t barrier_complete(BarrierState st, uint32_t tid, bool ok);
-int32_t barrier_reset(BarrierState st);
-int32_t barrier_abort(BarrierState st);
+int32_t barrier_complete(BarrierState st, bool ok, const WaitCtx& ctx);
+int32_t barrier_reset(BarrierState st, const WaitCtx& ctx);
+int32_t barrier_abort(BarrierState st, const WaitCtx& ctx);
 
 }  // namespace procsync

@@ -59,7 +59,8 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     spec.init_state_len = ta.ByteLength();
   }
   OpenError err;
-  std::shared_ptr<Mapping> m = open_segment(spec, &err);
+  EnvData* d = env_data(env);
+  std::shared_ptr<Mapping> m = open_segment(spec, &d->identities, &err);
   if (!m) {
     if (err.code == "ERR_INVALID_ARG_VALUE") {
       Napi::Error e = Napi::TypeError::New(env, err.message);
@@ -70,7 +71,6 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     }
     return env.Null();
   }
-  EnvData* d = env_data(env);
   Napi::Object handle = d->segment_ctor.New({});
   handle.TypeTag(&kSegmentTag);
   SegmentHandle::Unwrap(handle)->attach(m);
@@ -104,11 +104,6 @@ Napi::Value Sweep(const Napi::CallbackInfo& info) { return Napi::Number::New(inf
 Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), current_tid()); }
 Napi::Value ThreadCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(env_data(info.Env())->host.thread_count()));
-}
-Napi::Value ThreadAlive(const Napi::CallbackInfo& info) {
-  uint32_t tid;
-  if (!u32_arg(info.Env(), info[0], &tid, "tid")) return info.Env().Null();
-  return Napi::Boolean::New(info.Env(), thread_alive(tid));
 }
 
 // process.exit() skips env cleanup hooks, so lib/ calls this from the 'exit' event: this
@@ -154,7 +149,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sweep", Napi::Function::New(env, Sweep));
   exports.Set("threadId", Napi::Function::New(env, ThreadId));
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
-  exports.Set("threadAlive", Napi::Function::New(env, ThreadAlive));
   exports.Set("closeAll", Napi::Function::New(env, CloseAll));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
   exports.Set("wake", Napi::Function::New(env, Wake));

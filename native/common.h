@@ -6,6 +6,8 @@
 
 namespace procsync {
 
+class Identity;  // liveness.h
+
 // Outcome of one blocking operation. Non-negative codes are normal outcomes; negative codes
 // map one-to-one to the error codes of API.md (see lib/errors.ts).
 enum Result : int32_t {
@@ -41,6 +43,12 @@ struct WaitCtx {
   // env_stopping() in napi_util.cc.
   bool (*stop_probe)(void*) = nullptr;
   void* stop_arg = nullptr;
+
+  // The caller's identity in the segment (liveness.h): its user id, written into owner words,
+  // and the means to ask whether another user id is alive.
+  const Identity* self = nullptr;
+  uint32_t me() const;
+  bool alive(uint32_t id) const;
 
   bool cancelled() const {
     if (cancel && cancel->load(std::memory_order_acquire)) return true;

@@ -41,15 +41,6 @@ bool barrier_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, BarrierState* 
   return st->w != nullptr;
 }
 
-bool tid_arg(Napi::Env env, Napi::Value v, uint32_t* tid) {
-  if (!u32_arg(env, v, tid, "tid")) return false;
-  if (*tid == 0 || *tid > 0x3FFFFFFF) {
-    range_error(env, "tid out of range").ThrowAsJavaScriptException();
-    return false;
-  }
-  return true;
-}
-
 bool slot_arg(Napi::Env env, Napi::Value v, const CondState& st, uint32_t* slot) {
   if (!u32_arg(env, v, slot, "slot")) return false;
   if (*slot >= st.cap) {
@@ -59,15 +50,19 @@ bool slot_arg(Napi::Env env, Napi::Value v, const CondState& st, uint32_t* slot)
   return true;
 }
 
-// condEnqueue(seg, tid) -> slot index (>= 0) or a negative result code
+// condEnqueue(seg) -> slot index (>= 0) or a negative result code
 Napi::Value CondEnqueue(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
   CondState st;
-  uint32_t tid;
-  if (!cond_arg(env, info[0], &s, &st) || !tid_arg(env, info[1], &tid)) return env.Null();
-  OpResult r = cond_enqueue(st, tid);
-  return Napi::Number::New(env, r.code == kOk ? r.value : double(r.code));
+  if (!cond_arg(env, info[0], &s, &st)) return env.Null();
+  double slot = 0;
+  int32_t code = run_step(s, [&](const WaitCtx& ctx) {
+    OpResult r = cond_enqueue(st, ctx);
+    slot = r.value;
+    return r.code;
+  });
+  return Napi::Number::New(env, code == kOk ? slot : double(code));
 }
 
 // condWait(seg, slot, ticket, timeoutMs) -> code (sync form only; async waits use condWaitAny)
@@ -80,9 +75,9 @@ Napi::Value CondWait(const Napi::CallbackInfo& info) {
   if (!cond_arg(env, info[0], &s, &st) || !slot_arg(env, info[1], st, &slot) ||
       !u32_arg(env, info[2], &ticket, "ticket") || !deadline_arg(env, info[3], &deadline))
     return env.Null();
-  WaitCtx ctx;
-  ctx.deadline_ns = deadline;
-  return Napi::Number::New(env, cond_wait(st, slot, ticket, ctx).code);
+  return Napi::Number::New(env, run_sync(env, s, deadline, [st, slot, ticket](const WaitCtx& ctx) {
+    return cond_wait(st, slot, ticket, ctx);
+  }).code);
 }
 
 // condWaitAny(seg, pairs: number[] of slot, ticket, ..., cb) -> request id
@@ -119,8 +114,14 @@ Napi::Value CondWithdraw(const Napi::CallbackInfo& info) {
   if (!cond_arg(env, info[0], &s, &st) || !slot_arg(env, info[1], st, &slot) ||
       !u32_arg(env, info[2], &ticket, "ticket"))
     return env.Null();
-  OpResult r = cond_withdraw(st, slot, ticket, info[3].ToBoolean());
-  return Napi::Number::New(env, r.code == kOk ? r.value : double(r.code));
+  bool forward = info[3].ToBoolean();
+  double notified = 0;
+  int32_t code = run_step(s, [&](const WaitCtx& ctx) {
+    OpResult r = cond_withdraw(st, slot, ticket, forward, ctx);
+    notified = r.value;
+    return r.code;
+  });
+  return Napi::Number::New(env, code == kOk ? notified : double(code));
 }
 
 // condNotify(seg, n, wake) -> how many were notified, or a negative result code
@@ -130,8 +131,14 @@ Napi::Value CondNotify(const Napi::CallbackInfo& info) {
   CondState st;
   uint32_t n;
   if (!cond_arg(env, info[0], &s, &st) || !u32_arg(env, info[1], &n, "n")) return env.Null();
-  OpResult r = cond_notify(st, n, info[2].ToBoolean());
-  return Napi::Number::New(env, r.code == kOk ? r.value : double(r.code));
+  bool wake = info[2].ToBoolean();
+  double woken = 0;
+  int32_t code = run_step(s, [&](const WaitCtx& ctx) {
+    OpResult r = cond_notify(st, n, wake, ctx);
+    woken = r.value;
+    return r.code;
+  });
+  return Napi::Number::New(env, code == kOk ? woken : double(code));
 }
 
 // condWakeNotified(seg) -> undefined
@@ -144,36 +151,31 @@ Napi::Value CondWakeNotified(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// barrierWait(seg, tid, hasAction, timeoutMs, cb?) -> [code, index] (sync) or request id
+// barrierWait(seg, hasAction, timeoutMs, cb?) -> [code, index] (sync) or request id
 Napi::Value BarrierWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
   BarrierState st;
-  uint32_t tid;
   int64_t deadline;
-  if (!barrier_arg(env, info[0], &s, &st) || !tid_arg(env, info[1], &tid) ||
-      !deadline_arg(env, info[3], &deadline))
-    return env.Null();
-  bool has_action = info[2].ToBoolean();
-  OpFn op = [st, tid, has_action](const WaitCtx& ctx) { return barrier_wait(st, tid, has_action, ctx); };
-  if (info[4].IsFunction()) return run_or_submit(env, info[4], s, deadline, std::move(op));
-  WaitCtx ctx;
-  ctx.deadline_ns = deadline;
-  OpResult r = op(ctx);
+  if (!barrier_arg(env, info[0], &s, &st) || !deadline_arg(env, info[2], &deadline)) return env.Null();
+  bool has_action = info[1].ToBoolean();
+  OpFn op = [st, has_action](const WaitCtx& ctx) { return barrier_wait(st, has_action, ctx); };
+  if (info[3].IsFunction()) return run_or_submit(env, info[3], s, deadline, std::move(op));
+  OpResult r = run_sync(env, s, deadline, op);
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, Napi::Number::New(env, r.code));
   out.Set(1u, Napi::Number::New(env, r.value));
   return out;
 }
 
-// barrierComplete(seg, tid, ok) -> code
+// barrierComplete(seg, ok) -> code
 Napi::Value BarrierComplete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
   BarrierState st;
-  uint32_t tid;
-  if (!barrier_arg(env, info[0], &s, &st) || !tid_arg(env, info[1], &tid)) return env.Null();
-  return Napi::Number::New(env, barrier_complete(st, tid, info[2].ToBoolean()));
+  if (!barrier_arg(env, info[0], &s, &st)) return env.Null();
+  bool ok = info[1].ToBoolean();
+  return Napi::Number::New(env, run_step(s, [&](const WaitCtx& ctx) { return barrier_complete(st, ok, ctx); }));
 }
 
 Napi::Value BarrierReset(const Napi::CallbackInfo& info) {
@@ -181,7 +183,7 @@ Napi::Value BarrierReset(const Napi::CallbackInfo& info) {
   SegmentHandle* s;
   BarrierState st;
   if (!barrier_arg(env, info[0], &s, &st)) return env.Null();
-  return Napi::Number::New(env, barrier_reset(st));
+  return Napi::Number::New(env, run_step(s, [&](const WaitCtx& ctx) { return barrier_reset(st, ctx); }));
 }
 
 Napi::Value BarrierAbort(const Napi::CallbackInfo& info) {
@@ -189,7 +191,7 @@ Napi::Value BarrierAbort(const Napi::CallbackInfo& info) {
   SegmentHandle* s;
   BarrierState st;
   if (!barrier_arg(env, info[0], &s, &st)) return env.Null();
-  return Napi::Number::New(env, barrier_abort(st));
+  return Napi::Number::New(env, run_step(s, [&](const WaitCtx& ctx) { return barrier_abort(st, ctx); }));
 }
 
 }  // namespace

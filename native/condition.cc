@@ -1,8 +1,7 @@
 #include "condition.h"
 
 #include "futex.h"
-#include "liveness.h"
-#include "robust_mutex.h"
+#include "state_mutex.h"
 
 namespace procsync {
 
@@ -11,7 +10,7 @@ using namespace cond;
 
 struct Slot {
   uint32_t* state;
-  uint32_t* tid;
+  uint32_t* user;  // the waiter's user id (liveness.h)
   uint32_t* ticket;
 };
 
@@ -42,7 +41,7 @@ void repair_locked(CondState st) {
 void free_slot_locked(CondState st, uint32_t i) {
   Slot s = slot_at(st, i);
   if (exchange(s.state, kSlotFree) == kSlotWaiting) fetch_sub(st.w + kWaitingWord, 1);
-  store(s.tid, 0);
+  store(s.user, 0);
   uint32_t h = hwm(st);
   if (i + 1 == h) {
     while (h > 0 && load(slot_at(st, h - 1).state) == kSlotFree) h--;
@@ -69,7 +68,7 @@ void wake_async(CondState st) {
 
 // Notifies up to n waiters, oldest ticket first, skipping dead ones (whose slots it frees).
 // wake = false: mark only; the caller wakes them later with cond_wake_notified().
-uint32_t notify_locked(CondState st, uint32_t n, bool wake) {
+uint32_t notify_locked(CondState st, uint32_t n, bool wake, const WaitCtx& ctx) {
   uint32_t woken = 0;
   uint32_t seq = load(st.w + kSeqWord);
   uint32_t top = hwm(st);
@@ -92,7 +91,7 @@ uint32_t notify_locked(CondState st, uint32_t n, bool wake) {
         if (best == UINT32_MAX || age > best_age) { best = i; best_age = age; }
       }
       if (best == UINT32_MAX) break;
-      if (!thread_alive(load(slot_at(st, best).tid))) {
+      if (!ctx.alive(load(slot_at(st, best).user))) {
         // Killed while waiting: it must not absorb this notification.
         free_slot_locked(st, best);
         continue;
@@ -106,11 +105,11 @@ uint32_t notify_locked(CondState st, uint32_t n, bool wake) {
 }
 
 // Frees the slots of dead waiters (when the table is full). Caller holds the mutex.
-void reclaim_dead_locked(CondState st) {
+void reclaim_dead_locked(CondState st, const WaitCtx& ctx) {
   uint32_t top = hwm(st);
   for (uint32_t i = 0; i < top; i++) {
     Slot s = slot_at(st, i);
-    if (load(s.state) != kSlotFree && !thread_alive(load(s.tid))) free_slot_locked(st, i);
+    if (load(s.state) != kSlotFree && !ctx.alive(load(s.user))) free_slot_locked(st, i);
   }
 }
 
@@ -122,17 +121,17 @@ bool find_free(CondState st, uint32_t* out) {
 }
 }  // namespace
 
-OpResult cond_enqueue(CondState st, uint32_t tid) {
-  RobustGuard g(st.w);
-  if (!g.ok()) return {kErrCorrupt, 0};
+OpResult cond_enqueue(CondState st, const WaitCtx& ctx) {
+  StateGuard g(st.w, ctx);
+  if (!g.ok()) return {g.code(), 0};
   if (g.owner_died()) repair_locked(st);
   uint32_t i;
   if (!find_free(st, &i)) {
-    reclaim_dead_locked(st);
+    reclaim_dead_locked(st, ctx);
     if (!find_free(st, &i)) return {kErrOutOfRange, 0};
   }
   Slot s = slot_at(st, i);
-  store(s.tid, tid);
+  store(s.user, ctx.me());
   store(s.ticket, fetch_add(st.w + kSeqWord, 1));
   // The state last: a slot is WAITING only once its tid and ticket are valid.
   store(s.state, kSlotWaiting);
@@ -141,9 +140,9 @@ OpResult cond_enqueue(CondState st, uint32_t tid) {
   return {kOk, double(i)};
 }
 
-OpResult cond_withdraw(CondState st, uint32_t slot, uint32_t ticket, bool forward) {
-  RobustGuard g(st.w);
-  if (!g.ok()) return {kErrCorrupt, 0};
+OpResult cond_withdraw(CondState st, uint32_t slot, uint32_t ticket, bool forward, const WaitCtx& ctx) {
+  StateGuard g(st.w, ctx);
+  if (!g.ok()) return {g.code(), 0};
   if (g.owner_died()) repair_locked(st);
   Slot s = slot_at(st, slot);
   // Not ours any more: only a slot judged dead is reclaimed, so this is not a live waiter's.
@@ -151,7 +150,7 @@ OpResult cond_withdraw(CondState st, uint32_t slot, uint32_t ticket, bool forwar
   bool notified = load(s.state) == kSlotNotified;
   free_slot_locked(st, slot);
   if (notified && forward) {
-    notify_locked(st, 1, true);
+    notify_locked(st, 1, true, ctx);
     notified = false;
   }
   return {kOk, notified ? 1.0 : 0.0};
@@ -172,7 +171,7 @@ OpResult cond_wait(CondState st, uint32_t slot, uint32_t ticket, const WaitCtx& 
     if (ctx.cancelled()) break;
     futex_wait(s.state, kSlotWaiting, slice_end(ctx.deadline_ns));
   }
-  OpResult r = cond_withdraw(st, slot, ticket, ctx.cancelled());
+  OpResult r = cond_withdraw(st, slot, ticket, ctx.cancelled(), cleanup_ctx(ctx));
   if (r.code != kOk) return r;
   if (r.value == 1) return {kOk, 1};
   if (ctx.cancelled()) return {kCancelled, 0};
@@ -201,12 +200,12 @@ OpResult cond_wait_any(CondState st, const std::vector<uint32_t>& pairs, const W
   }
 }
 
-OpResult cond_notify(CondState st, uint32_t n, bool wake) {
+OpResult cond_notify(CondState st, uint32_t n, bool wake, const WaitCtx& ctx) {
   if (n == 0 || load(st.w + kWaitingWord) == 0) return {kOk, 0};
-  RobustGuard g(st.w);
-  if (!g.ok()) return {kErrCorrupt, 0};
+  StateGuard g(st.w, ctx);
+  if (!g.ok()) return {g.code(), 0};
   if (g.owner_died()) repair_locked(st);
-  return {kOk, double(notify_locked(st, n, wake))};
+  return {kOk, double(notify_locked(st, n, wake, ctx))};
 }
 
 void cond_wake_notified(CondState st) {

@@ -9,11 +9,16 @@
 namespace procsync {
 
 constexpr uint32_t kMagic = 0x43595350;  // "PSYC" little-endian
-constexpr uint32_t kLayoutVersion = 1;
+constexpr uint32_t kLayoutVersion = 2;
 constexpr size_t kHeaderSize = 64;
 constexpr size_t kLinkOffset = 64;
 constexpr size_t kLinkSize = 256;        // NUL-padded name, <= 200 chars
-constexpr size_t kStateOffset = kHeaderSize + kLinkSize;  // 320, 64-byte aligned
+// The users table (liveness.h): (user id, pid) entries, indexed by id modulo the entry count.
+constexpr size_t kUsersOffset = kHeaderSize + kLinkSize;  // 320
+constexpr uint32_t kUserEntries = 64;
+constexpr size_t kUsersSize = 8 * kUserEntries;
+constexpr size_t kStateOffset = kUsersOffset + kUsersSize;  // 832, 64-byte aligned
+static_assert(kStateOffset % 64 == 0, "the state is 64-byte aligned");
 constexpr uint32_t kFlagPersistent = 1;
 constexpr uint32_t kKnownFlags = kFlagPersistent;
 constexpr size_t kMaxNameLen = 200;
@@ -33,7 +38,8 @@ struct Header {
   uint32_t params[4];
   uint32_t state_size;
   uint32_t link_kind;
-  uint32_t reserved[3];
+  uint32_t next_user;  // the user id counter (liveness.h); any value is valid
+  uint32_t reserved[2];
   uint32_t init;  // 1 once the creator has filled everything (release store, written last)
 };
 static_assert(sizeof(Header) == kHeaderSize, "header is 64 bytes");
@@ -42,8 +48,7 @@ static_assert(sizeof(Header) == kHeaderSize, "header is 64 bytes");
 // the kind. The single source of truth for "is this header consistent".
 bool state_size_for(uint32_t kind, const uint32_t params[4], uint64_t* state_size);
 
-// Fills the parts of a new state that cannot be plain bytes from JS (e.g. an embedded robust
-// mutex), before the segment is published. False on failure.
+// Fills the parts of a new state that cannot be plain bytes from JS (none today), before the segment is published. False on failure.
 bool init_kind_state(uint32_t kind, const uint32_t params[4], uint8_t* state);
 
 // Name rules of API.md: /^[A-Za-z0-9._-]{1,200}$/.

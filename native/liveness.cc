@@ -2,31 +2,99 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common.h"
+
 namespace procsync {
+
+namespace {
+// Taking a fresh id: the counter may have been scribbled on, so a taken byte is skipped; this
+// many attempts in a row that all meet a live user can only mean a hostile counter.
+constexpr int kIdAttempts = 4096;
+
+bool lock_byte(int fd, uint32_t id) {
+  struct flock fl = {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = off_t(id);
+  fl.l_len = 1;
+  while (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+    if (errno != EINTR) return false;
+  }
+  return true;
+}
+}  // namespace
 
 uint32_t current_tid() { return uint32_t(syscall(SYS_gettid)); }
 
-bool thread_alive(uint32_t tid) {
-  if (tid == 0) return false;
+Identity::~Identity() { close(fd_); }
+
+bool Identity::alive(uint32_t id) const {
+  id &= kUserIdMask;
+  if (id == id_) return true;
+  if (id == 0) return false;
+  struct flock fl = {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = off_t(id);
+  fl.l_len = 1;
+  int r;
+  while ((r = fcntl(fd_, F_OFD_GETLK, &fl)) != 0 && errno == EINTR) {}
+  if (r != 0) return true;
+  return fl.l_type != F_UNLCK;
+}
+
+std::shared_ptr<Identity> IdentityCache::get(int fd, uint32_t* counter, UserEntry* users,
+                                             uint32_t n_users, std::string* why) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) { *why = "fstat failed"; return nullptr; }
+  auto key = std::make_pair(st.st_dev, st.st_ino);
+  auto it = by_file_.find(key);
+  if (it != by_file_.end()) {
+    if (auto id = it->second.lock()) return id;
+  }
+  // A file description of its own (not a dup, which would share the description): the lock
+  // lives exactly as long as this identity.
   char path[64];
-  snprintf(path, sizeof path, "/proc/%u/stat", tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno != ENOENT && errno != ESRCH;  // unknown errors: assume alive
-  char buf[512];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return false;  // the task went away while we read it
-  buf[n] = 0;
-  // Format: "tid (comm) S ..." — comm may contain spaces and parens, so find the last ')'.
-  const char* p = strrchr(buf, ')');
-  if (!p || p[1] != ' ') return true;
-  char state = p[2];
-  return state != 'Z' && state != 'X' && state != 'x';
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int own = open(path, O_RDWR | O_CLOEXEC);
+  if (own < 0) { *why = "cannot reopen the segment for its user lock"; return nullptr; }
+  for (int attempt = 0; attempt < kIdAttempts; attempt++) {
+    uint32_t id = (fetch_add(counter, 1) + 1) & kUserIdMask;
+    if (id == 0) continue;
+    if (!lock_byte(own, id)) {
+      if (errno == EAGAIN || errno == EACCES) continue;  // a live user has it
+      break;
+    }
+    std::shared_ptr<Identity> ident(new Identity(own, id));
+    if (n_users) {
+      UserEntry* e = users + (id % n_users);
+      store(&e->pid, uint32_t(getpid()));
+      store(&e->id, id);
+    }
+    by_file_[key] = ident;
+    // Forget identities that are gone, so the map does not grow with every segment ever used.
+    for (auto i = by_file_.begin(); i != by_file_.end();) i = i->second.expired() ? by_file_.erase(i) : std::next(i);
+    return ident;
+  }
+  close(own);
+  *why = "no free user id in the segment (corrupt counter?)";
+  return nullptr;
+}
+
+uint32_t WaitCtx::me() const { return self ? self->id() : 0; }
+// Without an identity nothing can be judged dead: never take over on a doubt.
+bool WaitCtx::alive(uint32_t id) const { return self ? self->alive(id) : true; }
+
+uint32_t user_pid(const UserEntry* users, uint32_t n_users, uint32_t id) {
+  if (n_users == 0 || id == 0) return 0;
+  const UserEntry* e = users + (id % n_users);
+  uint32_t pid = __atomic_load_n(&e->pid, __ATOMIC_SEQ_CST);
+  return __atomic_load_n(&e->id, __ATOMIC_SEQ_CST) == id ? pid : 0;
 }
 
 }  // namespace procsync

@@ -1,12 +1,72 @@
-// Is a thread (identified by its kernel tid, as stored in a lock's owner word) still alive?
+// Who is alive, decided by the kernel: every JS thread (main or worker) that uses a segment has
+// an *identity* in it — a user id, unique among the segment's live users, and a byte-range lock
+// on byte `id` of the segment file, held through a file description of its own. The kernel
+// drops the lock when that description is closed: on close(), at the thread's teardown, and
+// when the process dies, however it dies. So "is user `id` alive" is one F_OFD_GETLK, which
+// (unlike a pid or tid looked up in /proc) is immune to pid reuse and works across pid
+// namespaces that share /dev/shm (containers of one pod, `docker --ipc=shareable`).
+//
+// User ids go into owner words (a Lock's owner, a Condition waiter's slot, a Barrier party, the
+// internal state mutex), 30 bits wide. They come from a counter in the segment header and are
+// checked unique by the lock itself (a taken byte is skipped), so a reused id can only appear
+// after 2^30 identities of one segment. A table of (id, pid) in the segment lets diagnostics
+// name the process of an id (best effort: the pid as seen by that process's pid namespace).
 #pragma once
+#include <sys/types.h>
+
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
 
 namespace procsync {
 
+constexpr uint32_t kUserIdMask = 0x3FFFFFFF;
+
+// Kernel thread id of the calling thread (anonymous names, diagnostics).
 uint32_t current_tid();
-// False when /proc/<tid> is gone or the thread is a zombie (a SIGKILLed child that its parent
-// has not reaped yet still has a /proc entry). Processes must share a pid namespace.
-bool thread_alive(uint32_t tid);
+
+class Identity {
+ public:
+  ~Identity();
+  Identity(const Identity&) = delete;
+  Identity& operator=(const Identity&) = delete;
+
+  uint32_t id() const { return id_; }
+  // Whether the user `id` of this segment is alive. This identity is alive by definition; an
+  // id nobody holds (including 0) is dead; when the kernel cannot answer, alive (never take
+  // over on a doubt).
+  bool alive(uint32_t id) const;
+
+ private:
+  friend class IdentityCache;
+  Identity(int fd, uint32_t id) : fd_(fd), id_(id) {}
+  int fd_;
+  uint32_t id_;
+};
+
+// One entry of the segment's users table.
+struct UserEntry {
+  uint32_t id;
+  uint32_t pid;
+};
+
+// The identities of one JS thread, one per segment file (several handles of one segment in
+// one thread share it, so an RLock is owned by the thread, not by the handle). Used on that
+// thread only.
+class IdentityCache {
+ public:
+  // The identity of this thread in the segment open as `fd`, whose header holds the id counter
+  // and whose users table has `n_users` entries. nullptr with `why` filled on failure.
+  std::shared_ptr<Identity> get(int fd, uint32_t* counter, UserEntry* users, uint32_t n_users,
+                                std::string* why);
+
+ private:
+  std::map<std::pair<dev_t, ino_t>, std::weak_ptr<Identity>> by_file_;
+};
+
+// The pid recorded for user `id` in a users table, or 0 when unknown.
+uint32_t user_pid(const UserEntry* users, uint32_t n_users, uint32_t id);
 
 }  // namespace procsync

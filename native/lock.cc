@@ -7,26 +7,28 @@ namespace procsync {
 
 namespace {
 // Takes over a lock whose owner (in `seen`) is dead. Keeps the waiters bit: others may sleep.
-bool take_over_if_dead(uint32_t* word, uint32_t seen, uint32_t me) {
-  if (thread_alive(seen & kTidMask)) return false;
+bool take_over_if_dead(uint32_t* word, uint32_t seen, const WaitCtx& ctx) {
+  if (ctx.alive(seen & kOwnerMask)) return false;
   uint32_t e = seen;
-  return cas(word, e, me | kLockWaiters);
+  return cas(word, e, ctx.me() | kLockWaiters);
 }
 }  // namespace
 
-OpResult lock_acquire(uint32_t* word, uint32_t me, const WaitCtx& ctx) {
+OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx) {
+  const uint32_t me = ctx.me();
+  if (me == 0) return {kErrCorrupt, 0};  // no identity: cannot name an owner
   // Once this thread has slept, it must take the lock with the waiters bit set: it cannot
   // know whether other sleepers remain, and a release must wake them.
   uint32_t mark = 0;
   bool spun = false;
   for (;;) {
     uint32_t v = load(word);
-    if ((v & kTidMask) == 0) {
+    if ((v & kOwnerMask) == 0) {
       if (cas(word, v, me | mark)) return {kOk, 0};
       continue;
     }
     if (past(ctx.deadline_ns)) {
-      if (take_over_if_dead(word, v, me)) return {kOwnerDied, 0};
+      if (take_over_if_dead(word, v, ctx)) return {kOwnerDied, 0};
       return {kTimeout, 0};
     }
     if (ctx.cancelled()) return {kCancelled, 0};
@@ -44,7 +46,7 @@ OpResult lock_acquire(uint32_t* word, uint32_t me, const WaitCtx& ctx) {
     if (ctx.cancelled()) return {kCancelled, 0};
     if (futex_wait(word, v, slice_end(ctx.deadline_ns)) == WaitOutcome::kTimedOut) {
       // Nobody released for a whole slice: is the owner still there?
-      if (take_over_if_dead(word, v, me)) return {kOwnerDied, 0};
+      if (take_over_if_dead(word, v, ctx)) return {kOwnerDied, 0};
     }
   }
 }

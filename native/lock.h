@@ -1,8 +1,9 @@
 // Lock and RLock state machine (the slow paths; lib/lock.ts has the matching one-CAS fast
 // paths on the same word).
 //
-// Word 0 of the state: 0 when free, else the owner's kernel thread id in bits 0-29, with
-// bit 30 set when someone may be sleeping on the word. One CAS both takes the lock and names
+// Word 0 of the state: 0 when free, else the owner's user id (liveness.h) in bits 0-29, with
+// bit 30 set when someone may be sleeping on the word. Bit 31 is never set by us; a word with
+// garbage there but no owner counts as free. One CAS both takes the lock and names
 // the owner, so no crash window can leave a held lock without an owner to check.
 // Word 1: the RLock recursion count (written by the owner only).
 #pragma once
@@ -12,11 +13,11 @@
 
 namespace procsync {
 
-constexpr uint32_t kTidMask = 0x3FFFFFFF;
+constexpr uint32_t kOwnerMask = 0x3FFFFFFF;  // = kUserIdMask
 constexpr uint32_t kLockWaiters = 0x40000000;
 
-// Acquires for `me` (a tid). kOk, kOwnerDied (acquired from a dead owner), kTimeout, kCancelled.
-OpResult lock_acquire(uint32_t* word, uint32_t me, const WaitCtx& ctx);
+// Acquires for ctx.me(). kOk, kOwnerDied (acquired from a dead owner), kTimeout, kCancelled.
+OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx);
 // Releases whoever holds it (Lock semantics). kOk or kErrReleasedTooMany.
 int32_t lock_release(uint32_t* word);
 

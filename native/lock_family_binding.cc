@@ -8,17 +8,25 @@
 namespace procsync {
 namespace {
 
-// lockAcquire(seg, offset, me, timeoutMs, cb?)
+// lockAcquire(seg, offset, timeoutMs, cb?): the owner is this thread's user id in the segment.
 Napi::Value LockAcquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s = unwrap_segment(env, info[0]);
   if (!s) return env.Null();
   uint32_t* w = word_arg(env, s, info[1]);
-  uint32_t me;
   int64_t deadline;
-  if (!w || !u32_arg(env, info[2], &me, "tid") || !deadline_arg(env, info[3], &deadline)) return env.Null();
-  if (me == 0 || me > kTidMask) { range_error(env, "tid out of range").ThrowAsJavaScriptException(); return env.Null(); }
-  return run_or_submit(env, info[4], s, deadline, [w, me](const WaitCtx& ctx) { return lock_acquire(w, me, ctx); });
+  if (!w || !deadline_arg(env, info[2], &deadline)) return env.Null();
+  return run_or_submit(env, info[3], s, deadline, [w](const WaitCtx& ctx) { return lock_acquire(w, ctx); });
+}
+
+// userPid(seg, userId) -> the pid recorded for that user of the segment, or null
+Napi::Value UserPid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s = unwrap_segment(env, info[0]);
+  uint32_t id;
+  if (!s || !u32_arg(env, info[1], &id, "user id")) return env.Null();
+  uint32_t pid = user_pid(s->mapping()->users(), kUserEntries, id & kOwnerMask);
+  return pid ? Napi::Number::New(env, pid) : env.Null();
 }
 
 // lockRelease(seg, offset) -> code
@@ -65,6 +73,7 @@ Napi::Value EventWait(const Napi::CallbackInfo& info) {
 void register_lock_family(Napi::Env env, Napi::Object exports) {
   exports.Set("lockAcquire", Napi::Function::New(env, LockAcquire));
   exports.Set("lockRelease", Napi::Function::New(env, LockRelease));
+  exports.Set("userPid", Napi::Function::New(env, UserPid));
   exports.Set("semAcquire", Napi::Function::New(env, SemAcquire));
   exports.Set("eventWait", Napi::Function::New(env, EventWait));
 }

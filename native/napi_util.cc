@@ -115,25 +115,39 @@ bool env_stopping(void* arg) {
 }
 }  // namespace
 
-// Runs `op` now on this thread (sync form) and returns its code, or — when `cb` is a
-// function — on a waiter thread, returning the request id (async form).
+OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn& op) {
+  WaitCtx ctx;
+  ctx.deadline_ns = deadline;
+  ctx.self = s->mapping()->identity().get();
+  StopProbe probe{env, monotonic_ns() + kStopProbeNs, nullptr};
+  ctx.stop_probe = env_stopping;
+  ctx.stop_arg = &probe;
+  return op(ctx);
+}
+
 Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op) {
   if (cb.IsFunction()) {
-    auto wrapped = [deadline, op = std::move(op)](const WaitCtx& c) {
+    // The wait keeps this thread's identity (and so its liveness) even if the handle is
+    // closed meanwhile: the identity, not the handle, is what other users check.
+    auto wrapped = [deadline, id = s->mapping()->identity(), op = std::move(op)](const WaitCtx& c) {
       WaitCtx ctx = c;
       ctx.deadline_ns = deadline;
+      ctx.self = id.get();
       return op(ctx);
     };
     uint32_t id = env_data(env)->host.submit(env, std::move(wrapped), cb.As<Napi::Function>(), s->mapping());
     return Napi::Number::New(env, id);
   }
+  return Napi::Number::New(env, run_sync(env, s, deadline, op).code);
+}
+
+int32_t run_step(SegmentHandle* s, const std::function<int32_t(const WaitCtx&)>& step) {
   WaitCtx ctx;
-  ctx.deadline_ns = deadline;
-  StopProbe probe{env, monotonic_ns() + kStopProbeNs, nullptr};
-  ctx.stop_probe = env_stopping;
-  ctx.stop_arg = &probe;
-  OpResult r = op(ctx);
-  return Napi::Number::New(env, r.code);
+  ctx.deadline_ns = monotonic_ns() + kStepBoundNs;
+  ctx.self = s->mapping()->identity().get();
+  int32_t code = step(ctx);
+  // The state mutex was held past the bound by a live user: report, never hang.
+  return code == kTimeout ? kErrCorrupt : code;
 }
 
 }  // namespace procsync

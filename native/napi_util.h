@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ namespace procsync {
 struct EnvData {
   explicit EnvData(Napi::Env env) : host(env) {}
   AsyncHost host;
+  IdentityCache identities;  // this thread's identity in each segment it uses (liveness.h)
   Napi::FunctionReference segment_ctor;
   std::vector<std::weak_ptr<Mapping>> mappings;  // to give up flocks at env teardown
   bool torn_down = false;
@@ -91,6 +93,7 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
     o.Set("stateOffset", double(kStateOffset));
     o.Set("stateSize", double(h.state_size));
     o.Set("persistent", bool(__atomic_load_n(&h.flags, __ATOMIC_SEQ_CST) & kFlagPersistent));
+    o.Set("userId", mapping_->identity() ? mapping_->identity()->id() : 0);
     return o;
   }
 
@@ -127,9 +130,16 @@ bool u32_arg(Napi::Env env, Napi::Value v, uint32_t* out, const char* what);
 bool u8_arg(Napi::Env env, Napi::Value v, uint8_t** data, size_t* len, const char* what);
 // Timeout in ms from JS -> absolute deadline; -1, null or undefined -> none.
 bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline);
-// Runs `op` now on this thread (sync form) and returns its code, or — when `cb` is a
-// function — on a waiter thread, returning the request id (async form; cb(code, value)).
+// The one wait path. Every blocking operation goes through run_or_submit (or run_sync, for a
+// sync form that returns more than a code): the sync form runs `op` on this thread with this
+// thread's identity and the stop probe (so worker.terminate() ends it), the async form runs it
+// on a waiter thread (cancellable, see waiter.h). cb(code, value) for the async form.
+OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn& op);
 Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op);
+// A non-blocking step that may take the state mutex (notify, reset, taskDone, stat): bounded
+// by kStepBoundNs, after which a live holder that never lets go is reported as kErrCorrupt.
+constexpr int64_t kStepBoundNs = 2000LL * 1000 * 1000;
+int32_t run_step(SegmentHandle* s, const std::function<int32_t(const WaitCtx&)>& step);
 
 // Registration of each family's functions on the exports object.
 void register_lock_family(Napi::Env env, Napi::Object exports);

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "futex.h"
-#include "robust_mutex.h"
+#include "state_mutex.h"
 
 namespace procsync {
 
@@ -70,8 +70,8 @@ uint32_t advance(const QueueView& q, uint32_t pos, uint64_t n) { return uint32_t
 // when the state can be used.
 class Section {
  public:
-  explicit Section(const QueueView& q) : q_(q), g_(q.state) {
-    if (!g_.ok()) { code_ = kErrCorrupt; return; }
+  Section(const QueueView& q, const WaitCtx& ctx) : q_(q), g_(q.w(0), ctx) {
+    if (!g_.ok()) { code_ = g_.code(); return; }
     // log_valid = 1 under the mutex means its last holder died inside commit() (or while
     // repairing): the log is complete, apply it.
     if (load(q.w(qw::kLogValid)) == 1) {
@@ -111,7 +111,7 @@ class Section {
 
  private:
   const QueueView& q_;
-  RobustGuard g_;
+  StateGuard g_;
   int32_t code_ = kOk;
   State state_{};
   bool wake_all_ = false;
@@ -155,7 +155,7 @@ OpResult queue_put(const QueueView& q, const uint8_t* data, uint32_t len, const 
   for (;;) {
     uint32_t seen;
     {
-      Section sec(q);
+      Section sec(q, ctx);
       if (sec.code() != kOk) return {sec.code(), 0};
       const State& s = sec.state();
       if (has_room(q, s, need)) {
@@ -188,7 +188,7 @@ OpResult queue_get(const QueueView& q, const QueueAlloc& alloc, const WaitCtx& c
   for (;;) {
     uint32_t seen;
     {
-      Section sec(q);
+      Section sec(q, ctx);
       if (sec.code() != kOk) return {sec.code(), 0};
       const State& s = sec.state();
       if (s.count > 0) {
@@ -231,7 +231,7 @@ OpResult queue_wait(const QueueView& q, QueueReady what, uint32_t need, const Wa
     uint32_t* sleepers;
     uint32_t seen;
     {
-      Section sec(q);
+      Section sec(q, ctx);
       if (sec.code() != kOk) return {sec.code(), 0};
       const State& s = sec.state();
       switch (what) {
@@ -260,8 +260,8 @@ OpResult queue_wait(const QueueView& q, QueueReady what, uint32_t need, const Wa
   }
 }
 
-OpResult queue_task_done(const QueueView& q) {
-  Section sec(q);
+OpResult queue_task_done(const QueueView& q, const WaitCtx& ctx) {
+  Section sec(q, ctx);
   if (sec.code() != kOk) return {sec.code(), 0};
   uint32_t u = sec.state().unfinished;
   if (u == 0) return {kErrOutOfRange, 0};
@@ -272,8 +272,8 @@ OpResult queue_task_done(const QueueView& q) {
   return {kOk, 0};
 }
 
-QueueStat queue_stat(const QueueView& q) {
-  Section sec(q);
+QueueStat queue_stat(const QueueView& q, const WaitCtx& ctx) {
+  Section sec(q, ctx);
   QueueStat r;
   r.code = sec.code();
   if (r.code != kOk) return r;

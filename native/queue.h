@@ -1,8 +1,8 @@
 // Queue / JoinableQueue / SimpleQueue: a byte ring buffer of length-prefixed records in one
-// segment, every state change made under the embedded robust mutex.
+// segment, every state change made under the state mutex (state_mutex.h).
 //
 // State layout (byte offsets from the state start; lib/queue.ts mirrors the word indices):
-//   [0, 64)    robust process-shared mutex (robust_mutex.h)
+//   [0, 64)    the state mutex (state_mutex.h)
 //   word 16    head        byte offset of the oldest record in the ring
 //   word 17    tail        byte offset where the next record goes
 //   word 18    count       number of records
@@ -21,8 +21,8 @@
 // Crash safety: record bytes are written beyond `tail` (invisible) and the record is published
 // by commit(): the new head/tail/count/used/unfinished go to the log, log_valid = 1, then the
 // real words, then log_valid = 0. A process killed anywhere in there leaves either the old
-// state (log_valid 0) or a complete log (log_valid 1); the next locker gets EOWNERDEAD from the
-// robust mutex and rolls the log forward. A put killed before the commit loses only its own
+// state (log_valid 0) or a complete log (log_valid 1); the next locker finds the mutex's owner dead
+// (state_mutex.h) and rolls the log forward. A put killed before the commit loses only its own
 // item; a get killed after its commit loses the item it was returning.
 #pragma once
 #include <cstdint>
@@ -71,12 +71,12 @@ enum class QueueReady : uint32_t { kCanGet = 0, kCanPut = 1, kJoined = 2 };
 OpResult queue_wait(const QueueView& q, QueueReady what, uint32_t need, const WaitCtx& ctx);
 
 // JoinableQueue.taskDone(): kErrOutOfRange when no task is unfinished.
-OpResult queue_task_done(const QueueView& q);
+OpResult queue_task_done(const QueueView& q, const WaitCtx& ctx);
 
 struct QueueStat {
   int32_t code = kOk;
   uint32_t count = 0, used = 0, unfinished = 0, repairs = 0;
 };
-QueueStat queue_stat(const QueueView& q);
+QueueStat queue_stat(const QueueView& q, const WaitCtx& ctx);
 
 }  // namespace procsync

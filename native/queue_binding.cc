@@ -45,7 +45,8 @@ SegmentHandle* queue_arg(Napi::Env env, Napi::Value v, QueueView* q) {
 Napi::Value QueuePut(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   QueueView q;
-  if (!queue_arg(env, info[0], &q)) return env.Null();
+  SegmentHandle* s = queue_arg(env, info[0], &q);
+  if (!s) return env.Null();
   uint8_t* data;
   size_t size;
   if (!u8_arg(env, info[1], &data, &size, "item bytes")) return env.Null();
@@ -58,10 +59,9 @@ Napi::Value QueuePut(const Napi::CallbackInfo& info) {
   int64_t deadline;
   if (!deadline_arg(env, info[3], &deadline)) return env.Null();
   if (len > kQueueMaxCapacity) return Napi::Number::New(env, kErrMessageTooLarge);
-  WaitCtx ctx;
-  ctx.deadline_ns = deadline;
-  OpResult r = queue_put(q, data, len, ctx);
-  return Napi::Number::New(env, r.code);
+  return Napi::Number::New(env, run_sync(env, s, deadline, [&](const WaitCtx& ctx) {
+    return queue_put(q, data, len, ctx);
+  }).code);
 }
 
 // queueGet(seg, timeoutMs, into: Uint8Array) -> code   (sync only)
@@ -72,7 +72,8 @@ Napi::Value QueuePut(const Napi::CallbackInfo& info) {
 Napi::Value QueueGet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   QueueView q;
-  if (!queue_arg(env, info[0], &q)) return env.Null();
+  SegmentHandle* s = queue_arg(env, info[0], &q);
+  if (!s) return env.Null();
   int64_t deadline;
   if (!deadline_arg(env, info[1], &deadline)) return env.Null();
   uint8_t* base;
@@ -87,9 +88,9 @@ Napi::Value QueueGet(const Napi::CallbackInfo& info) {
     memcpy(base, &len, 4);
     return len <= room ? base + 4 : nullptr;
   };
-  WaitCtx ctx;
-  ctx.deadline_ns = deadline;
-  return Napi::Number::New(env, queue_get(q, alloc, ctx).code);
+  return Napi::Number::New(env, run_sync(env, s, deadline, [&](const WaitCtx& ctx) {
+    return queue_get(q, alloc, ctx);
+  }).code);
 }
 
 // queueWait(seg, what (0 get, 1 put, 2 join), needBytes, timeoutMs, cb?) -> code | request id
@@ -113,16 +114,22 @@ Napi::Value QueueWait(const Napi::CallbackInfo& info) {
 Napi::Value QueueTaskDone(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   QueueView q;
-  if (!queue_arg(env, info[0], &q)) return env.Null();
-  return Napi::Number::New(env, queue_task_done(q).code);
+  SegmentHandle* s = queue_arg(env, info[0], &q);
+  if (!s) return env.Null();
+  return Napi::Number::New(env, run_step(s, [&](const WaitCtx& ctx) { return queue_task_done(q, ctx).code; }));
 }
 
 // queueStat(seg) -> [code, count, usedBytes, unfinished, repairs]
 Napi::Value QueueStatFn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   QueueView q;
-  if (!queue_arg(env, info[0], &q)) return env.Null();
-  QueueStat st = queue_stat(q);
+  SegmentHandle* s = queue_arg(env, info[0], &q);
+  if (!s) return env.Null();
+  QueueStat st;
+  st.code = run_step(s, [&](const WaitCtx& ctx) {
+    st = queue_stat(q, ctx);
+    return st.code;
+  });
   Napi::Array a = Napi::Array::New(env, 5);
   a.Set(uint32_t(0), st.code);
   a.Set(uint32_t(1), st.count);

@@ -200,6 +200,7 @@ void Mapping::set_persistent() {
 }
 
 void Mapping::abandon() {
+  identity_.reset();
   if (fd_ < 0) return;
   flock(fd_, LOCK_UN);
   close(fd_);
@@ -207,6 +208,7 @@ void Mapping::abandon() {
 }
 
 bool Mapping::detach() {
+  identity_.reset();  // this handle no longer speaks for the thread (in-flight waits keep theirs)
   if (fd_ < 0) return false;
   bool removed = false;
   flock(fd_, LOCK_UN);
@@ -225,7 +227,28 @@ bool Mapping::detach() {
   return removed;
 }
 
-std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, OpenError* err) {
+namespace {
+std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err);
+}
+
+std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, OpenError* err) {
+  std::shared_ptr<Mapping> m = open_or_create(spec, err);
+  if (!m) return nullptr;
+  Header* h = reinterpret_cast<Header*>(m->base());
+  std::string why;
+  auto id = ids->get(m->fd(), &h->next_user, m->users(), kUserEntries, &why);
+  if (!id) {
+    err->code = "ERR_CORRUPT";
+    err->message = "segment '" + spec.name + "': " + why;
+    m->detach();
+    return nullptr;
+  }
+  m->set_identity(std::move(id));
+  return m;
+}
+
+namespace {
+std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err) {
   if (!valid_name(spec.name)) {
     err->code = "ERR_INVALID_NAME";
     err->message = "invalid name";
@@ -256,6 +279,7 @@ std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, OpenError* err) {
   err->message = "could not open or create the segment (too much contention)";
   return nullptr;
 }
+}  // namespace
 
 bool unlink_segment(const std::string& name) {
   if (!valid_name(name)) return false;

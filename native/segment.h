@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "layout.h"
+#include "liveness.h"
 
 namespace procsync {
 
@@ -42,6 +43,11 @@ class Mapping {
   uint32_t* word_at(uint64_t byte_offset) const;
   std::string link_name() const;
   void set_persistent();
+  // This thread's identity in the segment (liveness.h); null once detached.
+  const std::shared_ptr<Identity>& identity() const { return identity_; }
+  void set_identity(std::shared_ptr<Identity> id) { identity_ = std::move(id); }
+  UserEntry* users() const { return reinterpret_cast<UserEntry*>(base_ + kUsersOffset); }
+  int fd() const { return fd_; }
 
   // Gives up this process's claim (flock) and unlinks the name if it was the last user.
   // Idempotent. Returns true when it removed the name.
@@ -56,6 +62,7 @@ class Mapping {
   uint8_t* base_;
   uint64_t size_;
   bool created_;
+  std::shared_ptr<Identity> identity_;
 };
 
 enum class OpenHow { kCreate, kOpen, kCreateOrOpen };
@@ -78,8 +85,9 @@ struct OpenError {
   std::string message;
 };
 
-// Returns the mapping, or nullptr with `err` filled.
-std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, OpenError* err);
+// Returns the mapping, with the calling thread's identity in it taken from `ids`, or nullptr
+// with `err` filled.
+std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, OpenError* err);
 // procsync.unlink(name): removes the name; users that have it open keep their memory.
 bool unlink_segment(const std::string& name);
 // Removes our segments that no live process holds. Returns how many it removed.

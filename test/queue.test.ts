@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Event, JoinableQueue, Lock, Queue, SharedArray, SimpleQueue, open, serialize } from 'procsync';
 import { runChild, runChildren, startChild, until, uniqueName, Child } from './helpers/children';
+import { segmentFile } from './helpers/segment-file';
 
 const opened: { close(): void }[] = [];
 function track<T extends { close(): void }>(p: T): T {
@@ -512,23 +513,11 @@ describe('Queue bad input and sharing', () => {
     const name = uniqueName('corrupt');
     const q = track(new Queue<string>({ name, capacity: 256 }));
     q.putSync('hello');
-    const file = `/dev/shm/procsync.${name}`;
-    const fd = fs.openSync(file, 'r+');
-    const STATE = 320;
-    const word = (i: number) => STATE + 4 * i;
-    const read = (off: number) => {
-      const b = Buffer.alloc(4);
-      fs.readSync(fd, b, 0, 4, off);
-      return b.readUInt32LE(0);
-    };
-    const write = (off: number, v: number) => {
-      const b = Buffer.alloc(4);
-      b.writeUInt32LE(v >>> 0, 0);
-      fs.writeSync(fd, b, 0, 4, off);
-    };
+    const f = segmentFile(name);
+    const { word, read, write } = f;
     try {
       const head = read(word(16));
-      const ring = STATE + 192;
+      const ring = f.stateOffset + 192;
       // A record length far past the used bytes.
       const len = read(ring + head);
       write(ring + head, 0xfffffff0);
@@ -544,7 +533,7 @@ describe('Queue bad input and sharing', () => {
       write(word(19), used);
       expect(q.getNowait()).toBe('hello');
     } finally {
-      fs.closeSync(fd);
+      f.close();
     }
   });
 
@@ -553,24 +542,15 @@ describe('Queue bad input and sharing', () => {
     const q = track(new Queue<string>({ name, capacity: 256 }));
     q.putSync('a');
     q.putSync('b');
-    const fd = fs.openSync(`/dev/shm/procsync.${name}`, 'r+');
-    const word = (i: number) => 320 + 4 * i;
-    const readAt = (off: number) => {
-      const b = Buffer.alloc(4);
-      fs.readSync(fd, b, 0, 4, off);
-      return b.readUInt32LE(0);
-    };
-    const read = (i: number) => readAt(word(i));
-    const write = (i: number, v: number) => {
-      const b = Buffer.alloc(4);
-      b.writeUInt32LE(v >>> 0, 0);
-      fs.writeSync(fd, b, 0, 4, word(i));
-    };
+    const f = segmentFile(name);
+    const readAt = f.read;
+    const read = (i: number) => f.read(f.word(i));
+    const write = (i: number, v: number) => f.write(f.word(i), v);
     try {
       // The state a get of 'a' commits, written to the log as commit() does, and the process
       // "killed" after log_valid = 1 and the first of the real words.
       const [head, tail, count, used, unfinished] = [16, 17, 18, 19, 24].map(read);
-      const RING = 320 + 192;
+      const RING = f.stateOffset + 192;
       const rec = 4 + readAt(RING + head); // length prefix of 'a' (no wrap this early)
       const next = [(head + rec) % 260, tail, count - 1, used - rec, unfinished];
       next.forEach((v, k) => write(27 + k, v));
@@ -585,7 +565,7 @@ describe('Queue bad input and sharing', () => {
       write(26, 1);
       expect(() => q.getNowait()).toThrow(code('ERR_CORRUPT'));
     } finally {
-      fs.closeSync(fd);
+      f.close();
     }
   });
 
