@@ -6,7 +6,7 @@
 // A fixture is a CommonJS module in test/fixtures exporting async functions
 // `(args..., ctx) => result`; primitives in args travel via serialize/deserialize. Every wait
 // here is bounded: a child that outlives its timeout is SIGKILLed and the test fails.
-import { fork, ChildProcess } from 'child_process';
+import { fork, spawn, ChildProcess } from 'child_process';
 import * as path from 'path';
 import { serialize } from 'procsync';
 
@@ -37,6 +37,8 @@ export interface ChildOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   execArgv?: string[];
+  /** A command that runs node for us, e.g. `unshare -p -f --kill-child --mount-proc` (it must exec). */
+  wrap?: string[];
 }
 
 export function startChild<T = unknown>(
@@ -46,11 +48,14 @@ export function startChild<T = unknown>(
   opts: ChildOptions = {},
 ): Child<T> {
   const file = path.join(__dirname, '..', 'fixtures', fixture);
-  const proc = fork(CHILD_MAIN, [file, scenario, JSON.stringify(serialize(args))], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, ...opts.env },
-    execArgv: opts.execArgv ?? [],
-  });
+  const argv = [file, scenario, JSON.stringify(serialize(args))];
+  const env = { ...process.env, ...opts.env };
+  const proc = opts.wrap
+    ? spawn(opts.wrap[0], [...opts.wrap.slice(1), process.execPath, ...(opts.execArgv ?? []), CHILD_MAIN, ...argv], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env,
+      })
+    : fork(CHILD_MAIN, argv, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv: opts.execArgv ?? [] });
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (d) => (stdout += d));
