@@ -212,14 +212,11 @@ describe('Barrier crash safety', () => {
     const b = track(new Barrier(N));
     const kids = await arrive(N - 1, b);
     await until(() => b.nWaiting === N - 1, 10_000, 'four waiting');
-    const killedAt = Date.now();
     kids[1].kill('SIGKILL');
     const rest = await results([kids[0], kids[2], kids[3]]);
     for (const r of rest) expect(r).toMatchObject(broken);
     expect(b.broken).toBe(true);
-    // Each survivor notes when it got BrokenBarrierError. Detection takes one or two 200 ms
-    // slices; the bound (API.md promises 1 s) leaves room for a loaded machine.
-    for (const r of rest) expect(r.at! - killedAt).toBeLessThan(2000);
+    // How fast (the 1 s of API.md, from the observed exit): owner-death.test.ts.
     // reset() makes it usable again: the dead party no longer counts.
     b.reset();
     const again = await arrive(N - 1, b);

@@ -386,16 +386,31 @@ describe('Condition crash safety', () => {
     c.release();
     expect((await live.done).result).toMatchObject({ notified: true });
 
-    // notifyAll with a dead waiter does not hang either.
+    // notifyAll with a dead (async) waiter registered first: it returns, wakes the live
+    // waiter, and leaves nobody registered; a notify(5) then has nobody to wake and is not
+    // kept for a later waiter.
     const doomed2 = startChild('cond.js', 'condWaitAsync', [c, {}]);
     expect(await doomed2.message()).toBe('waiting');
     c.acquireSync();
     c.release();
-    doomed2.kill('SIGKILL');
-    await doomed2.done;
+    const live2 = startChild('cond.js', 'condWaitSync', [c, { timeout: 20_000 }, 1]);
+    expect(await live2.message()).toBe('waiting');
     c.acquireSync();
-    c.notifyAll();
-    c.notify(5);
     c.release();
+    doomed2.kill('SIGKILL');
+    expect((await doomed2.done).signal).toBe('SIGKILL');
+    c.acquireSync();
+    expect(waitingOf(c)).toBe(2);
+    c.notifyAll();
+    expect(waitingOf(c)).toBe(0);
+    c.notify(5);
+    expect(waitingOf(c)).toBe(0);
+    c.release();
+    const r2 = await live2.done;
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.result).toMatchObject({ notified: true, held: true });
+    const late = startChild('cond.js', 'condWaitSync', [c, { timeout: 200 }, 1]);
+    expect(await late.message()).toBe('waiting');
+    expect((await late.done).result).toMatchObject({ notified: false, held: true });
   });
 });

@@ -2,6 +2,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Event } from 'procsync';
 import { runChild, startChild } from './helpers/children';
+import { native } from './helpers/native';
 
 const opened: { close(): void }[] = [];
 const track = <T extends { close(): void }>(p: T): T => (opened.push(p), p);
@@ -67,8 +68,17 @@ describe('Event', () => {
 
   it('many local async waiters share one native wait', async () => {
     const ev = track(new Event());
+    // Waiter threads of earlier tests may linger (idle ones exit after a while): at most one
+    // more than before may be needed for these 1,000 waits.
+    const before = native.threadCount();
     const ws = Array.from({ length: 1000 }, () => ev.wait({ timeout: 30_000 }));
+    await new Promise((r) => setTimeout(r, 100)); // every wait has been started
+    const during = native.threadCount();
+    expect(during).toBeGreaterThanOrEqual(1); // the wait is native (a thread is parked in it)
+    expect(during).toBeLessThanOrEqual(before + 1);
     ev.set();
-    expect((await Promise.all(ws)).every(Boolean)).toBe(true);
+    const got = await Promise.all(ws);
+    expect(got).toHaveLength(1000);
+    expect(got.every((x) => x === true)).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // corrupt segments. Asserts on /dev/shm itself.
 import { describe, it, expect } from 'vitest';
 import * as fs from 'fs';
-import { Lock, RLock, Semaphore, Event, Value, open, unlink, sweep, serialize, deserialize, listSegments } from 'procsync';
+import { Lock, RLock, Semaphore, Event, RawValue, Value, open, unlink, sweep, serialize, deserialize, listSegments } from 'procsync';
 import { startChild, runChild, uniqueName, until } from './helpers/children';
 
 const shm = (name: string) => `/dev/shm/procsync.${name}`;
@@ -11,16 +11,27 @@ const exists = (name: string) => fs.existsSync(shm(name));
 describe('lifetime', () => {
   it('many processes doing new Lock({ name }) at once: one creates, all share it', async () => {
     const name = uniqueName('race');
-    const kids = Array.from({ length: 8 }, () => startChild('locks.js', 'createOrOpen', [name, 'Lock']));
+    const N = 8;
+    const PER = 100;
+    const count = new RawValue('i', 0, { name: `${name}.count` });
+    const kids = Array.from({ length: N }, () => startChild<{ name: string; inodes: string[] }>('locks.js', 'createOrOpen', [name, 'Lock', PER]));
     await new Promise((r) => setTimeout(r, 300));
     for (const k of kids) k.send('go');
-    for (const k of kids) expect(await k.message()).toBe('counted');
-    const count = new Value('i', 0, { name: `${name}.count`, lock: false });
-    expect(count.value).toBe(8);
-    count.close();
-    for (const k of kids) k.send('done');
+    for (const k of kids) expect(await k.message()).toBe('ready');
+    // One segment for the name, and every process has mapped that one.
+    expect(listSegments().filter((s) => s.name === name)).toHaveLength(1);
+    const ino = String(fs.statSync(shm(name)).ino);
+    for (const k of kids) k.send('count');
     const results = await Promise.all(kids.map((k) => k.done));
-    expect(results.every((r) => r.code === 0)).toBe(true);
+    for (const r of results) {
+      expect(r.code, r.stderr + r.error?.stack).toBe(0);
+      expect(r.result!.name).toBe(name);
+      expect(r.result!.inodes).toContain(ino);
+    }
+    // Contended read-modify-write increments (a yield inside each critical section): exact
+    // only if all of them excluded each other through one lock.
+    expect(count.value).toBe(N * PER);
+    count.close();
     await until(() => !exists(name) && !exists(`${name}.count`), 5000, 'segments removed');
   });
 
@@ -55,16 +66,25 @@ describe('lifetime', () => {
   });
 
   it('SIGKILL of every user leaves the segment unheld; the next load (sweep) removes it', async () => {
+    // Unheld: checked on a persistent segment, which no process that loads procsync meanwhile
+    // (a child of another test file) may sweep away before we look.
+    const kept = uniqueName('killp');
+    const holder = startChild('locks.js', 'openPersistentAndHang', [kept]);
+    expect(await holder.message()).toBe('open');
+    expect(listSegments().find((s) => s.name === kept)).toMatchObject({ held: true });
+    holder.kill('SIGKILL');
+    expect((await holder.done).signal).toBe('SIGKILL');
+    expect(listSegments().find((s) => s.name === kept)).toMatchObject({ held: false });
+    expect(unlink(kept)).toBe(true);
+
+    // Removed: the next process that loads procsync sweeps the unheld segment.
     const name = uniqueName('kill');
     const kid = startChild('locks.js', 'openAndHang', [name]);
     expect(await kid.message()).toBe('open');
+    expect(exists(name)).toBe(true);
     kid.kill('SIGKILL');
-    await kid.done;
-    // Left behind, and held by nobody. (Any process that loads procsync meanwhile — a child of
-    // another test file running in parallel — may already have swept it: that is the feature.)
-    const left = listSegments().find((s) => s.name === name);
-    if (left) expect(left.held).toBe(false);
-    await runChild('locks.js', 'loadOnly', []); // a new process loading procsync sweeps
+    expect((await kid.done).signal).toBe('SIGKILL');
+    await runChild('locks.js', 'loadOnly', []);
     expect(exists(name)).toBe(false);
   });
 

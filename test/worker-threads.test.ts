@@ -2,68 +2,11 @@
 // per-thread RLock ownership, terminate() of a worker holding a Lock or with pending waits,
 // the addon in many workers at once.
 import { describe, it, expect, afterEach } from 'vitest';
-import * as path from 'path';
-import { Worker } from 'worker_threads';
 import {
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Value, SharedArray,
-  serialize, deserialize,
 } from 'procsync';
 import { until } from './helpers/children';
-
-const ENTRY = path.join(__dirname, 'fixtures', 'worker-thread.js');
-
-interface Started {
-  worker: Worker;
-  message(ms?: number): Promise<unknown>;
-  send(v: unknown): void;
-  /** The scenario's result; rejects with its error. */
-  result: Promise<unknown>;
-  exited: Promise<number>;
-}
-
-const workers: Worker[] = [];
-function startWorker(scenario: string, args: unknown[] = []): Started {
-  const worker = new Worker(ENTRY, { workerData: { scenario, args: serialize(args) } });
-  workers.push(worker);
-  const inbox: unknown[] = [];
-  const waiting: ((v: unknown) => void)[] = [];
-  let settle!: { resolve: (v: unknown) => void; reject: (e: unknown) => void };
-  const result = new Promise((resolve, reject) => (settle = { resolve, reject }));
-  result.catch(() => {});
-  worker.on('message', (m: { $kind: string; value?: unknown; error?: { message: string; code?: string; stack?: string } }) => {
-    if (m.$kind === 'result') settle.resolve(deserialize(m.value));
-    else if (m.$kind === 'error') settle.reject(Object.assign(new Error(m.error!.stack ?? m.error!.message), { code: m.error!.code }));
-    else {
-      const v = deserialize(m.value);
-      const w = waiting.shift();
-      if (w) w(v);
-      else inbox.push(v);
-    }
-  });
-  worker.on('error', (e) => settle.reject(e));
-  const exited = new Promise<number>((r) => worker.on('exit', r));
-  return {
-    worker,
-    result,
-    exited,
-    send: (v) => worker.postMessage(serialize(v)),
-    message(ms = 20_000) {
-      if (inbox.length) return Promise.resolve(inbox.shift());
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no message from the worker within ${ms} ms`)), ms);
-        waiting.push((v) => {
-          clearTimeout(t);
-          resolve(v);
-        });
-      });
-    },
-  };
-}
-
-/** Bounded wait for a promise (a hang fails the test instead of the run). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`${what}: not within ${ms} ms`)), ms))]);
-}
+import { startWorker, terminateAll, within } from './helpers/workers';
 
 const opened: { close(): void }[] = [];
 function track<T extends { close(): void }>(p: T): T {
@@ -71,7 +14,7 @@ function track<T extends { close(): void }>(p: T): T {
   return p;
 }
 afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.terminate()));
+  await terminateAll();
   for (const p of opened.splice(0)) p.close();
 });
 

@@ -9,6 +9,7 @@
 import { fork, spawn, ChildProcess } from 'child_process';
 import * as path from 'path';
 import { serialize } from 'procsync';
+import { now } from './timing';
 
 const CHILD_MAIN = path.join(__dirname, '..', 'fixtures', 'child-main.js');
 
@@ -20,6 +21,8 @@ export interface ChildResult<T = unknown> {
   stdout: string;
   stderr: string;
   messages: unknown[];
+  /** When this process saw the child's 'exit' event (timing.now() clock). */
+  exitAt: number;
 }
 
 export interface Child<T = unknown> {
@@ -82,9 +85,10 @@ export function startChild<T = unknown>(
       proc.kill('SIGKILL');
     }, timeoutMs);
     proc.on('exit', (code, signal) => {
+      const exitAt = now();
       clearTimeout(timer);
       // Let the stdio streams drain.
-      setImmediate(() => resolve({ code, signal, result, error, stdout, stderr, messages: all }));
+      setImmediate(() => resolve({ code, signal, result, error, stdout, stderr, messages: all, exitAt }));
     });
   });
   return {
