@@ -162,6 +162,9 @@ Napi::Value BarrierWait(const Napi::CallbackInfo& info) {
   OpFn op = [st, has_action](const WaitCtx& ctx) { return barrier_wait(st, has_action, ctx); };
   if (info[3].IsFunction()) return run_or_submit(env, info[3], s, deadline, std::move(op));
   OpResult r = run_sync(env, s, deadline, op);
+  // Cancelled in a sync wait = this thread is being terminated: setting array elements would
+  // fail (and abort the process), and nobody will read the result.
+  if (r.code == kCancelled) return env.Undefined();
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, Napi::Number::New(env, r.code));
   out.Set(1u, Napi::Number::New(env, r.value));
