@@ -93,7 +93,7 @@ export class SharedArray extends ArrayBase {
     } else {
       const t = parseType(type);
       const { length, bytes } = parseInit(t, lengthOrValues);
-      ({ lock, owned } = lockFor(opts?.lock, opts?.name));
+      ({ lock, owned } = lockFor(opts?.lock, opts));
       try {
         seg = createSegment({ kind: 'SharedArray', params: [t.code, length], init: bytes, ...linkOf(lock) }, opts ?? {});
       } catch (e) {

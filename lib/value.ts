@@ -4,7 +4,7 @@
 import { invalidArgType } from './errors';
 import { Kind, KindName } from './kinds';
 import { NativeSegment } from './native';
-import { CreateOptions } from './options';
+import { CreateOptions, checkCreate, derivedName } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { ElementType, TypeSpec, TypedView, parseType, typeByCode } from './types';
 import { Lock } from './lock';
@@ -17,10 +17,16 @@ export interface ValueOptions extends CreateOptions {
   lock?: boolean | AnyLock;
 }
 
-/** Resolves the `lock` option to the lock object to link, and whether we own it. */
-export function lockFor(opt: unknown, name: string | undefined): { lock: AnyLock | null; owned: boolean } {
+/**
+ * Resolves the `lock` option to the lock object to link, and whether we own it. The default
+ * lock is a new RLock with the owner's mode and persistence, named after the owner when it is
+ * named (derivedName).
+ */
+export function lockFor(opt: unknown, opts: CreateOptions | undefined): { lock: AnyLock | null; owned: boolean } {
+  const o = checkCreate(opts);
   if (opt === undefined || opt === true) {
-    return { lock: new RLock(name ? { name: `${name}.lock` } : {}), owned: true };
+    const name = o.name === undefined ? undefined : derivedName(o.name, 'lock');
+    return { lock: new RLock({ name, mode: o.mode, persistent: o.persistent }), owned: true };
   }
   if (opt === false) return { lock: null, owned: false };
   if (opt instanceof Lock || opt instanceof RLock) return { lock: opt, owned: false };
@@ -92,7 +98,7 @@ export class Value extends ValueBase {
     } else {
       const t = parseType(type);
       const init = initBytes(t, initial);
-      ({ lock, owned } = lockFor(opts?.lock, opts?.name));
+      ({ lock, owned } = lockFor(opts?.lock, opts));
       try {
         seg = createSegment({ kind: 'Value', params: [t.code], init, ...linkOf(lock) }, opts ?? {});
       } catch (e) {
