@@ -1,5 +1,6 @@
 // Loads the compiled core (prebuilt binary or local build) with a helpful message on failure.
 import * as path from 'path';
+import { ProcsyncError } from './errors';
 
 export interface SegmentInfo {
   name: string;
@@ -72,13 +73,47 @@ function load(): Native {
       'builds from source on install, which needs python3, make and a C++17 compiler:',
       '  npm rebuild procsync   (or, in a clone: npm install)',
     ].join('\n');
-    const wrapped = new Error(msg, { cause: e });
-    (wrapped as Error & { code: string }).code = 'ERR_PROCSYNC_LOAD';
-    throw wrapped;
+    throw new ProcsyncError('ERR_NATIVE_LOAD', msg, { cause: e });
   }
 }
 
-export const native: Native = load();
+/**
+ * The core throws plain Errors with a `code` (ERR_NOT_FOUND, ERR_KIND_MISMATCH, ERR_CORRUPT,
+ * ...); ours are ProcsyncErrors (API.md), so they become one here, stack kept. Argument errors
+ * (TypeError, RangeError) stay as they are.
+ */
+export function asProcsyncError(e: unknown): unknown {
+  if (
+    e instanceof Error && !(e instanceof ProcsyncError) && !(e instanceof TypeError) && !(e instanceof RangeError) &&
+    typeof (e as { code?: unknown }).code === 'string'
+  ) {
+    Object.setPrototypeOf(e, ProcsyncError.prototype);
+    Object.defineProperty(e, 'name', { value: 'ProcsyncError', writable: true, configurable: true, enumerable: false });
+  }
+  return e;
+}
+
+/** The binding with every function's errors passed through asProcsyncError. */
+function withOurErrors(binding: Native): Native {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(binding)) {
+    if (typeof v !== 'function') {
+      out[k] = v;
+      continue;
+    }
+    const f = v as (...args: unknown[]) => unknown;
+    out[k] = (...args: unknown[]): unknown => {
+      try {
+        return Reflect.apply(f, binding, args);
+      } catch (e) {
+        throw asProcsyncError(e);
+      }
+    };
+  }
+  return out as Native;
+}
+
+export const native: Native = withOurErrors(load());
 /** This JS thread's kernel thread id: the owner id written into lock words. */
 export const threadId: number = native.threadId();
 
