@@ -29,6 +29,8 @@ const INT_RANGES: Partial<Record<TypeName, [number, number]>> = {
   int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
   int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
 };
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 const BIG_RANGES: Partial<Record<TypeName, [bigint, bigint]>> = {
   int64: [-(2n ** 63n), 2n ** 63n - 1n],
   uint64: [0n, 2n ** 64n - 1n],
@@ -93,6 +95,11 @@ function typeByName(name: TypeName): ElementType {
         return b;
       }
       if (typeof v !== 'number') throw invalidArgType(`${name} values are numbers`);
+      // A finite number beyond float32's range would be stored as ±Infinity; NaN and ±Infinity
+      // given as such are stored as they are.
+      if (name === 'float32' && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) {
+        throw outOfRange(`${v} is out of range for float32 (its largest finite value is ${FLOAT32_MAX})`);
+      }
       const r = INT_RANGES[name];
       if (r && (!Number.isInteger(v) || v < r[0] || v > r[1])) throw outOfRange(`${v} is out of range for ${name}`);
       return v;
