@@ -9,6 +9,29 @@ export type TypeName = (typeof TYPE_NAMES)[number];
 export type TypeCode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | '?';
 export type TypeSpec = TypeName | TypeCode;
 
+type Int64Spec = 'l' | 'L' | 'q' | 'Q' | 'int64' | 'uint64';
+type BoolSpec = '?' | 'bool';
+
+/** What reading an element of type T gives: a bigint (64-bit integers), a boolean ('bool') or a number. */
+export type ValueOf<T extends TypeSpec> = T extends Int64Spec ? bigint : T extends BoolSpec ? boolean : number;
+
+/** What may be written to an element of type T (64-bit integers also take safe-integer numbers). */
+export type InputOf<T extends TypeSpec> = T extends Int64Spec ? bigint | number : T extends BoolSpec ? boolean : number;
+
+/** The TypedArray that `.view` is for elements of type T. */
+export type ViewOf<T extends TypeSpec> =
+  T extends 'b' | 'int8' ? Int8Array
+  : T extends 'B' | 'uint8' | BoolSpec ? Uint8Array
+  : T extends 'h' | 'int16' ? Int16Array
+  : T extends 'H' | 'uint16' ? Uint16Array
+  : T extends 'i' | 'int32' ? Int32Array
+  : T extends 'I' | 'uint32' ? Uint32Array
+  : T extends 'l' | 'q' | 'int64' ? BigInt64Array
+  : T extends 'L' | 'Q' | 'uint64' ? BigUint64Array
+  : T extends 'f' | 'float32' ? Float32Array
+  : T extends 'd' | 'float64' ? Float64Array
+  : never;
+
 const CODES: Record<TypeCode, TypeName> = {
   b: 'int8', B: 'uint8', h: 'int16', H: 'uint16', i: 'int32', I: 'uint32',
   l: 'int64', L: 'uint64', q: 'int64', Q: 'uint64', f: 'float32', d: 'float64', '?': 'bool',
