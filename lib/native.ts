@@ -79,7 +79,7 @@ function load(): Native {
 
 /**
  * The core throws plain Errors with a `code` (ERR_NOT_FOUND, ERR_KIND_MISMATCH, ERR_CORRUPT,
- * ...); ours are ProcsyncErrors (API.md), so they become one here, stack kept. Argument errors
+ * ...); ours are ProcsyncErrors, so they become one here, stack kept. Argument errors
  * (TypeError, RangeError) stay as they are.
  */
 export function asProcsyncError(e: unknown): unknown {

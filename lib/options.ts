@@ -2,7 +2,7 @@
 import { createHash } from 'crypto';
 import { coded, invalidArgType, outOfRange } from './errors';
 
-/** The longest name of a primitive (API.md: names match NAME_RE). */
+/** The longest name of a primitive: names match NAME_RE. */
 export const MAX_NAME_LENGTH = 200;
 const NAME_RE = new RegExp(`^[A-Za-z0-9._-]{1,${MAX_NAME_LENGTH}}$`);
 /** Hex digits of the hash that shortens a derived name that would be too long. */

@@ -84,7 +84,7 @@ export abstract class Primitive {
     this.name = this.info.name;
   }
 
-  /** The class name of API.md ('Lock', 'Semaphore', ...). */
+  /** The class name ('Lock', 'Semaphore', ...). */
   abstract get kind(): KindName;
 
   /** The native segment; throws ERR_CLOSED after close(). */
