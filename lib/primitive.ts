@@ -134,7 +134,7 @@ export abstract class Primitive {
     seg.close();
   }
 
-  /** The segment, also while close() waits to undo an in-flight wait (for undo logic only). */
+  /** @internal The segment, also while close() waits to undo an in-flight wait (for undo logic only). */
   protected rawSegment(): NativeSegment {
     const s = this.#seg ?? this.#closingSeg;
     if (s === null) throw closedError(this.kind);
