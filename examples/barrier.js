@@ -1,4 +1,4 @@
-// EXAMPLES.md #2: five processes meet at a Barrier; the last one to arrive runs the action,
+// Five processes meet at a Barrier; the last one to arrive runs the action,
 // which prints exactly once, before any of them is released.
 //
 //   node examples/barrier.js [msPerSecond = 1000]   (Python sleeps randint(0, 5) seconds)

@@ -1,4 +1,4 @@
-// EXAMPLES.md #4 — Event: one process waits without a timeout, one with a timeout that
+// Event: one process waits without a timeout, one with a timeout that
 // expires before the main process sets the event.
 //   wait_for_event: starting / wait_for_event_timeout: starting (either order)
 //   wait_for_event_timeout: e.is_set()->False

@@ -1,4 +1,4 @@
-// EXAMPLES.md #5 — a Lock around appends to one file from two processes, once with
+// A Lock around appends to one file from two processes, once with
 // withLockSync (Python's `with lock:`) and once with acquire/release in try/finally.
 // The Python original prints nothing; this port prints the file at the end:
 //   Lock acquired via with / Lock acquired directly (either order)

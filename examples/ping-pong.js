@@ -1,4 +1,4 @@
-// EXAMPLES.md #1 — ping-pong: two processes take turns, coordinated by two Semaphores; a
+// Ping-pong: two processes take turns, coordinated by two Semaphores; a
 // shared boolean Value tells both to stop. Output: ping / pong strictly alternating.
 //
 // Ending cleanly: in the Python original one process can stay blocked in acquire() forever

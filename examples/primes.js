@@ -1,4 +1,4 @@
-// EXAMPLES.md #3: a prime finder and a prime printer, two processes coordinated by a Condition
+// A prime finder and a prime printer, two processes coordinated by a Condition
 // and shared Values. Prints 1 2 3 5 7 11 ... one per line, each once, in order.
 //
 //   node examples/primes.js [runMs = 3000]

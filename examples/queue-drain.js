@@ -1,4 +1,4 @@
-// Two processes drain one queue (EXAMPLES.md #8). Checking `q.empty()` and then calling
+// Two processes drain one queue. Checking `q.empty()` and then calling
 // `q.getSync()` is a race: both children may see one last item and one of them then blocks
 // forever. The fix, as in the Python seed: make the check and the get one step under a Lock.
 // (Without a Lock, `q.getNowait()` and catching `Empty` is atomic on its own.)

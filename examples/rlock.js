@@ -1,4 +1,4 @@
-// EXAMPLES.md #7 — RLock: the parent holds it while two children each take it five times.
+// RLock: the parent holds it while two children each take it five times.
 // Nothing is printed until the parent releases; then each child prints its five lines as a
 // block:  I am child process Process-1 (x5) / I am child process Process-2 (x5)  (either first)
 // (Python holds the lock 3 s; this port 500 ms.)

@@ -1,4 +1,4 @@
-// EXAMPLES.md #6 — Semaphore(2): at most two of five processes are inside at once.
+// Semaphore(2): at most two of five processes are inside at once.
 //   Process-1 acquire / Process-2 acquire / Process-1 release / Process-3 acquire / ...
 // (Python sleeps i*2 s in process i; this port sleeps i*200 ms.)
 'use strict';

@@ -1,4 +1,4 @@
-// EXAMPLES.md #9: a concurrent Stack (LIFO) on a Condition, shared by processes. One producer
+// A concurrent Stack (LIFO) on a Condition, shared by processes. One producer
 // pushes Task0 ... Task5 (200 ms apart; the original waits 2 s); three consumers pop; each task
 // is popped exactly once. The stack's storage is a SharedArray plus a count in a Value; the
 // Condition guards both. When the producer is done the stack is closed: waiting consumers wake

@@ -6,12 +6,13 @@ import { KindName } from './kinds';
 import { NativeSegment } from './native';
 import { CreateOptions } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
-import { ElementType, TypeSpec, TypedView, parseType, typeByCode } from './types';
+import { ElementType, InputOf, TypeSpec, ValueOf, ViewOf, parseType, typeByCode } from './types';
 import { AnyLock, ValueOptions, linkOf, lockFor, openLinkedLock } from './value';
 
 const MAX_BYTES = 2 ** 32;
 
-type Init = number | ArrayLike<number | bigint | boolean> | Iterable<number | bigint | boolean>;
+/** A length, or the initial values. */
+type Init<T extends TypeSpec> = number | ArrayLike<InputOf<T>> | Iterable<InputOf<T>>;
 
 function parseInit(type: ElementType, init: unknown): { length: number; bytes?: Uint8Array } {
   if (typeof init === 'number') {
@@ -31,15 +32,15 @@ function parseInit(type: ElementType, init: unknown): { length: number; bytes?: 
   return { length: values.length, bytes: new Uint8Array(buf, 0, values.length * type.size) };
 }
 
-abstract class ArrayBase extends Primitive {
+abstract class ArrayBase<T extends TypeSpec> extends Primitive {
   protected readonly type: ElementType;
   /** A TypedArray over the shared memory (zero copy). Empty after close(). */
-  readonly view: TypedView;
+  readonly view: ViewOf<T>;
 
   protected constructor(seg: NativeSegment) {
     super(seg);
     this.type = typeByCode(this.info.params[0]);
-    this.view = this.type.view(this.i32.buffer as ArrayBuffer, this.info.stateOffset, this.info.params[1]);
+    this.view = this.type.view(this.i32.buffer as ArrayBuffer, this.info.stateOffset, this.info.params[1]) as ViewOf<T>;
   }
 
   get length(): number {
@@ -56,20 +57,20 @@ abstract class ArrayBase extends Primitive {
     return i;
   }
 
-  get(i: number): number | bigint | boolean {
+  get(i: number): ValueOf<T> {
     this.seg;
-    return this.type.fromStored(this.view[this.index(i)]);
+    return this.type.fromStored(this.view[this.index(i)]) as ValueOf<T>;
   }
 
-  set(i: number, v: number | bigint | boolean): void {
+  set(i: number, v: InputOf<T>): void {
     this.seg;
     (this.view as unknown as (number | bigint)[])[this.index(i)] = this.type.toStored(v);
   }
 
   /** A plain array copy of the current contents. */
-  toArray(): (number | bigint | boolean)[] {
+  toArray(): ValueOf<T>[] {
     this.seg;
-    return Array.from(this.view as ArrayLike<number | bigint>, (v) => this.type.fromStored(v));
+    return Array.from(this.view as ArrayLike<number | bigint>, (v) => this.type.fromStored(v) as ValueOf<T>);
   }
 
   protected override inspectFields(): Record<string, unknown> {
@@ -77,11 +78,12 @@ abstract class ArrayBase extends Primitive {
   }
 }
 
-export class SharedArray extends ArrayBase {
+/** A fixed-length shared array of type T, with a lock for read-modify-write sequences. */
+export class SharedArray<T extends TypeSpec = TypeSpec> extends ArrayBase<T> {
   #lock: AnyLock | null;
   #ownsLock: boolean;
 
-  constructor(type: TypeSpec, lengthOrValues: Init, opts?: ValueOptions & AttachOptions) {
+  constructor(type: T, lengthOrValues: Init<T>, opts?: ValueOptions & AttachOptions) {
     const attach = opts?.[kAttach];
     let seg: NativeSegment;
     let lock: AnyLock | null;
@@ -93,7 +95,7 @@ export class SharedArray extends ArrayBase {
     } else {
       const t = parseType(type);
       const { length, bytes } = parseInit(t, lengthOrValues);
-      ({ lock, owned } = lockFor(opts?.lock, opts?.name));
+      ({ lock, owned } = lockFor(opts?.lock, opts));
       try {
         seg = createSegment({ kind: 'SharedArray', params: [t.code, length], init: bytes, ...linkOf(lock) }, opts ?? {});
       } catch (e) {
@@ -111,7 +113,7 @@ export class SharedArray extends ArrayBase {
   }
 
   static open(name: string): SharedArray {
-    return new SharedArray('i', 0, { [kAttach]: openSegment(name, 'SharedArray') });
+    return new SharedArray<TypeSpec>('i', 0, { [kAttach]: openSegment(name, 'SharedArray') });
   }
 
   get kind(): KindName {
@@ -134,8 +136,9 @@ export class SharedArray extends ArrayBase {
   }
 }
 
-export class RawArray extends ArrayBase {
-  constructor(type: TypeSpec, lengthOrValues: Init, opts?: CreateOptions & AttachOptions) {
+/** A fixed-length shared array of type T, without a lock. */
+export class RawArray<T extends TypeSpec = TypeSpec> extends ArrayBase<T> {
+  constructor(type: T, lengthOrValues: Init<T>, opts?: CreateOptions & AttachOptions) {
     let seg = opts?.[kAttach];
     if (!seg) {
       const t = parseType(type);
@@ -146,7 +149,7 @@ export class RawArray extends ArrayBase {
   }
 
   static open(name: string): RawArray {
-    return new RawArray('i', 0, { [kAttach]: openSegment(name, 'RawArray') });
+    return new RawArray<TypeSpec>('i', 0, { [kAttach]: openSegment(name, 'RawArray') });
   }
 
   get kind(): KindName {

@@ -7,7 +7,7 @@ import { Timer, startTimer } from './timers';
 import { coded, closedError, invalidArgType, outOfRange } from './errors';
 import { Kind } from './kinds';
 import { Code, DoneCallback, native, NativeSegment } from './native';
-import { AsyncWaitOptions, CreateOptions, WaitOptions, checkCreate, checkInt, checkSignal, waitTimeout } from './options';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkCreate, checkInt, checkSignal, derivedName, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { Lock } from './lock';
 import { RLock } from './rlock';
@@ -88,7 +88,7 @@ export class Condition extends Primitive {
         owned = false;
       } else {
         // The default lock: a new RLock, named after the Condition when it is named.
-        l = new RLock({ name: o.name ? `${o.name}.lock` : undefined, mode: o.mode, persistent: o.persistent });
+        l = new RLock({ name: o.name === undefined ? undefined : derivedName(o.name, 'lock'), mode: o.mode, persistent: o.persistent });
         owned = true;
       }
       try {

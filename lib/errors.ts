@@ -18,43 +18,45 @@ export type ErrorCode =
   | 'ERR_OUT_OF_RANGE'
   | 'ERR_INVALID_ARG_VALUE'
   | 'ERR_TIMEOUT'
+  | 'ERR_NATIVE_LOAD'
   // Process (lib/process.ts)
   | 'ERR_INVALID_STATE'
   | 'ERR_TARGET_NOT_FOUND'
   | 'ERR_EXPORT_NOT_FOUND';
 
+/** Every error of procsync's own (argument errors aside, which are TypeError/RangeError with a code). */
 export class ProcsyncError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.code = code;
     this.name = 'ProcsyncError';
   }
 }
 
 /** Raised by Barrier.wait when the barrier is broken (reset, aborted, timed out, a party died). */
-export class BrokenBarrierError extends Error {
-  readonly code = 'ERR_BROKEN_BARRIER';
+export class BrokenBarrierError extends ProcsyncError {
+  declare readonly code: 'ERR_BROKEN_BARRIER';
   constructor(message = 'the barrier is broken') {
-    super(message);
+    super('ERR_BROKEN_BARRIER', message);
     this.name = 'BrokenBarrierError';
   }
 }
 
 /** Raised by Queue.get* when no item is available. */
-export class Empty extends Error {
-  readonly code = 'ERR_QUEUE_EMPTY';
+export class Empty extends ProcsyncError {
+  declare readonly code: 'ERR_QUEUE_EMPTY';
   constructor(message = 'the queue is empty') {
-    super(message);
+    super('ERR_QUEUE_EMPTY', message);
     this.name = 'Empty';
   }
 }
 
 /** Raised by Queue.put* when the queue has no room. */
-export class Full extends Error {
-  readonly code = 'ERR_QUEUE_FULL';
+export class Full extends ProcsyncError {
+  declare readonly code: 'ERR_QUEUE_FULL';
   constructor(message = 'the queue is full') {
-    super(message);
+    super('ERR_QUEUE_FULL', message);
     this.name = 'Full';
   }
 }

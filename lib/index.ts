@@ -71,7 +71,7 @@ export { BrokenBarrierError, Empty, Full, ProcsyncError } from './errors';
 export type { ErrorCode } from './errors';
 export type { CreateOptions, WaitOptions, AsyncWaitOptions } from './options';
 export type { KindName } from './kinds';
-export type { TypeSpec, TypeName, TypeCode } from './types';
+export type { TypeSpec, TypeName, TypeCode, ValueOf, InputOf, ViewOf } from './types';
 
 // Process (lib/process.ts)
 export { Process, currentProcess, cpuCount, activeChildren } from './process';

@@ -1,22 +1,29 @@
 // How a Queue item becomes bytes. v8.serialize takes everything (Map, Set, Date, BigInt, typed
 // arrays, cycles, shared references) but costs ~6 µs for a small object; JSON costs a tenth of
 // that. So items that JSON represents exactly — plain objects and arrays of strings, finite
-// numbers (not -0), booleans and null, with no object appearing twice — go as JSON behind a
-// one-byte tag; everything else as v8.serialize output (which always starts with 0xFF).
+// numbers (not -0), booleans and null, with no object appearing twice, no hole or extra property
+// in an array and no own "__proto__" key — go as JSON behind a one-byte tag; everything else as
+// v8.serialize output (which always starts with 0xFF). Either way the item that arrives equals
+// what structuredClone would give.
 //
-// Procsync primitives inside an item travel as markers (lib/serialize.ts). A primitive is not a
-// plain object, so an item that passes the JSON check holds none and needs no marker walk; the
-// reader walks only when the JSON text contains a marker key.
+// Procsync primitives inside an item travel as markers (lib/serialize.ts). Only an item that
+// held primitives is written with a "marked" tag, and only those are walked by the reader to
+// reopen them: a plain object of the user's that looks like a marker arrives as it was.
 import * as v8 from 'v8';
-import { deserialize, serialize } from './serialize';
+import { ProcsyncError } from './errors';
+import { deserialize, serializeMarked } from './serialize';
 
+/** JSON text follows. */
 const JSON_TAG = 0x01;
+/** JSON text with markers of primitives follows. */
+const JSON_MARKED_TAG = 0x02;
+/** v8.serialize output with markers of primitives follows. */
+const V8_MARKED_TAG = 0x03;
+/** The first byte of v8.serialize output itself (its version tag). */
 const V8_TAG = 0xff;
 const MAX_DEPTH = 64;
 /** The writer's reused buffer grows up to this; larger JSON items get a buffer of their own. */
 const MAX_SCRATCH = 1024 * 1024;
-/** How a marker key appears in JSON text (lib/serialize.ts Marker). */
-const MARKER_KEY = '"$procsync"';
 
 function jsonExact(v: unknown, seen: Set<object>, depth: number): boolean {
   switch (typeof v) {
@@ -76,12 +83,22 @@ export class ItemWriter {
   /** Throws v8's errors for items it cannot serialize (functions, symbols, ...). */
   write(item: unknown): number {
     let v = item;
+    let tag = JSON_TAG;
     if (!isJsonExact(v)) {
-      v = serialize(item); // primitives -> markers
-      if (!isJsonExact(v)) {
+      const m = serializeMarked(item); // primitives -> markers
+      v = m.value;
+      if (!m.marked) {
         this.out = v8.serialize(v);
         return this.out.length;
       }
+      if (!isJsonExact(v)) {
+        const body = v8.serialize(v);
+        this.out = Buffer.allocUnsafe(1 + body.length);
+        this.out[0] = V8_MARKED_TAG;
+        body.copy(this.out, 1);
+        return this.out.length;
+      }
+      tag = JSON_MARKED_TAG;
     }
     const s = JSON.stringify(v);
     const most = 3 * s.length + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit
@@ -90,7 +107,7 @@ export class ItemWriter {
       buf = Buffer.allocUnsafe(most <= MAX_SCRATCH ? Math.max(most, 2 * buf.length) : 1 + Buffer.byteLength(s));
       if (most <= MAX_SCRATCH) this.scratch = buf;
     }
-    buf[0] = JSON_TAG;
+    buf[0] = tag;
     this.out = buf;
     return 1 + buf.write(s, 1, 'utf8');
   }
@@ -102,13 +119,18 @@ export class ItemWriter {
  * return typed arrays that alias its input.
  */
 export function decodeItem(bytes: Buffer, start: number, end: number): unknown {
-  if (end > start && bytes[start] === JSON_TAG) {
-    const s = bytes.toString('utf8', start + 1, end);
-    const v: unknown = JSON.parse(s);
-    return s.includes(MARKER_KEY) ? deserialize(v) : v;
+  switch (end > start ? bytes[start] : -1) {
+    case JSON_TAG:
+      return JSON.parse(bytes.toString('utf8', start + 1, end));
+    case JSON_MARKED_TAG:
+      return deserialize(JSON.parse(bytes.toString('utf8', start + 1, end)));
+    case V8_TAG:
+      return v8.deserialize(Buffer.from(bytes.subarray(start, end)));
+    case V8_MARKED_TAG:
+      return deserialize(v8.deserialize(Buffer.from(bytes.subarray(start + 1, end))));
+    default:
+      throw new ProcsyncError('ERR_CORRUPT', 'a queue item has an unknown encoding');
   }
-  if (end > start && bytes[start] === V8_TAG) return deserialize(v8.deserialize(Buffer.from(bytes.subarray(start, end))));
-  throw new Error('unknown item encoding');
 }
 
 /** The smallest record ItemWriter makes ("0" as JSON: tag + 1 byte). */

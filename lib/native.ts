@@ -1,5 +1,6 @@
 // Loads the compiled core (prebuilt binary or local build) with a helpful message on failure.
 import * as path from 'path';
+import { ProcsyncError } from './errors';
 
 export interface SegmentInfo {
   name: string;
@@ -45,6 +46,7 @@ export interface Native {
   threadId(): number;
   threadCount(): number;
   closeAll(): void;
+  setErrorClass(ctor: new (code: string, message: string) => Error): void;
   cancel(request: number): void;
   wake(seg: NativeSegment, offset: number, n: number): void;
   lockAcquire(seg: NativeSegment, offset: number, timeout: number): number;
@@ -75,13 +77,15 @@ function load(): Native {
       'builds from source on install, which needs python3, make and a C++17 compiler:',
       '  npm rebuild procsync   (or, in a clone: npm install)',
     ].join('\n');
-    const wrapped = new Error(msg, { cause: e });
-    (wrapped as Error & { code: string }).code = 'ERR_PROCSYNC_LOAD';
-    throw wrapped;
+    throw new ProcsyncError('ERR_NATIVE_LOAD', msg, { cause: e });
   }
 }
 
 export const native: Native = load();
+// The core's own errors (ERR_NOT_FOUND, ERR_KIND_MISMATCH, ERR_CORRUPT, ...) are made with this
+// class, so every error of ours is a ProcsyncError at no cost per call. Argument errors stay
+// TypeError / RangeError.
+native.setErrorClass(ProcsyncError);
 /** This JS thread's kernel thread id (for anonymous names). */
 export const threadId: number = native.threadId();
 

@@ -1,13 +1,33 @@
 // Validation of the options every primitive shares: names, wait options, creation options.
+import { createHash } from 'crypto';
 import { coded, invalidArgType, outOfRange } from './errors';
 
-const NAME_RE = /^[A-Za-z0-9._-]{1,200}$/;
+/** The longest name of a primitive: names match NAME_RE. */
+export const MAX_NAME_LENGTH = 200;
+const NAME_RE = new RegExp(`^[A-Za-z0-9._-]{1,${MAX_NAME_LENGTH}}$`);
+/** Hex digits of the hash that shortens a derived name that would be too long. */
+const DERIVED_HASH_DIGITS = 16;
 
 export function checkName(name: unknown): string {
   if (typeof name !== 'string' || !NAME_RE.test(name)) {
     throw coded('ERR_INVALID_NAME', `invalid name ${JSON.stringify(name)}: names match ${NAME_RE}`);
   }
   return name;
+}
+
+/**
+ * The name of a segment that a named primitive makes for itself (a Value's, SharedArray's or
+ * Condition's default lock): `<name>.<suffix>` when that fits the name limit; otherwise the
+ * start of `name`, a hash of the whole of `name`, and the suffix, cut to exactly
+ * MAX_NAME_LENGTH characters. Every process derives the same name from the same name, and a
+ * valid name always gives a valid one.
+ */
+export function derivedName(name: string, suffix: string): string {
+  const plain = `${name}.${suffix}`;
+  if (plain.length <= MAX_NAME_LENGTH) return plain;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, DERIVED_HASH_DIGITS);
+  const tail = `.${hash}.${suffix}`;
+  return name.slice(0, MAX_NAME_LENGTH - tail.length) + tail;
 }
 
 export interface CreateOptions {

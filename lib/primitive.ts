@@ -87,7 +87,7 @@ export abstract class Primitive {
     this.name = this.info.name;
   }
 
-  /** The class name of API.md ('Lock', 'Semaphore', ...). */
+  /** The class name ('Lock', 'Semaphore', ...). */
   abstract get kind(): KindName;
 
   /** The native segment; throws ERR_CLOSED after close(). */
@@ -137,7 +137,7 @@ export abstract class Primitive {
     seg.close();
   }
 
-  /** The segment, also while close() waits to undo an in-flight wait (for undo logic only). */
+  /** @internal The segment, also while close() waits to undo an in-flight wait (for undo logic only). */
   protected rawSegment(): NativeSegment {
     const s = this.#seg ?? this.#closingSeg;
     if (s === null) throw closedError(this.kind);

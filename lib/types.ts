@@ -9,6 +9,29 @@ export type TypeName = (typeof TYPE_NAMES)[number];
 export type TypeCode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | '?';
 export type TypeSpec = TypeName | TypeCode;
 
+type Int64Spec = 'l' | 'L' | 'q' | 'Q' | 'int64' | 'uint64';
+type BoolSpec = '?' | 'bool';
+
+/** What reading an element of type T gives: a bigint (64-bit integers), a boolean ('bool') or a number. */
+export type ValueOf<T extends TypeSpec> = T extends Int64Spec ? bigint : T extends BoolSpec ? boolean : number;
+
+/** What may be written to an element of type T (64-bit integers also take safe-integer numbers). */
+export type InputOf<T extends TypeSpec> = T extends Int64Spec ? bigint | number : T extends BoolSpec ? boolean : number;
+
+/** The TypedArray that `.view` is for elements of type T. */
+export type ViewOf<T extends TypeSpec> =
+  T extends 'b' | 'int8' ? Int8Array
+  : T extends 'B' | 'uint8' | BoolSpec ? Uint8Array
+  : T extends 'h' | 'int16' ? Int16Array
+  : T extends 'H' | 'uint16' ? Uint16Array
+  : T extends 'i' | 'int32' ? Int32Array
+  : T extends 'I' | 'uint32' ? Uint32Array
+  : T extends 'l' | 'q' | 'int64' ? BigInt64Array
+  : T extends 'L' | 'Q' | 'uint64' ? BigUint64Array
+  : T extends 'f' | 'float32' ? Float32Array
+  : T extends 'd' | 'float64' ? Float64Array
+  : never;
+
 const CODES: Record<TypeCode, TypeName> = {
   b: 'int8', B: 'uint8', h: 'int16', H: 'uint16', i: 'int32', I: 'uint32',
   l: 'int64', L: 'uint64', q: 'int64', Q: 'uint64', f: 'float32', d: 'float64', '?': 'bool',
@@ -29,6 +52,8 @@ const INT_RANGES: Partial<Record<TypeName, [number, number]>> = {
   int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
   int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
 };
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 const BIG_RANGES: Partial<Record<TypeName, [bigint, bigint]>> = {
   int64: [-(2n ** 63n), 2n ** 63n - 1n],
   uint64: [0n, 2n ** 64n - 1n],
@@ -93,6 +118,11 @@ function typeByName(name: TypeName): ElementType {
         return b;
       }
       if (typeof v !== 'number') throw invalidArgType(`${name} values are numbers`);
+      // A finite number beyond float32's range would be stored as ±Infinity; NaN and ±Infinity
+      // given as such are stored as they are.
+      if (name === 'float32' && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) {
+        throw outOfRange(`${v} is out of range for float32 (its largest finite value is ${FLOAT32_MAX})`);
+      }
       const r = INT_RANGES[name];
       if (r && (!Number.isInteger(v) || v < r[0] || v > r[1])) throw outOfRange(`${v} is out of range for ${name}`);
       return v;

@@ -4,9 +4,9 @@
 import { invalidArgType } from './errors';
 import { Kind, KindName } from './kinds';
 import { NativeSegment } from './native';
-import { CreateOptions } from './options';
+import { CreateOptions, checkCreate, derivedName } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
-import { ElementType, TypeSpec, TypedView, parseType, typeByCode } from './types';
+import { ElementType, InputOf, TypeSpec, TypedView, ValueOf, parseType, typeByCode } from './types';
 import { Lock } from './lock';
 import { RLock } from './rlock';
 
@@ -17,10 +17,16 @@ export interface ValueOptions extends CreateOptions {
   lock?: boolean | AnyLock;
 }
 
-/** Resolves the `lock` option to the lock object to link, and whether we own it. */
-export function lockFor(opt: unknown, name: string | undefined): { lock: AnyLock | null; owned: boolean } {
+/**
+ * Resolves the `lock` option to the lock object to link, and whether we own it. The default
+ * lock is a new RLock with the owner's mode and persistence, named after the owner when it is
+ * named (derivedName).
+ */
+export function lockFor(opt: unknown, opts: CreateOptions | undefined): { lock: AnyLock | null; owned: boolean } {
+  const o = checkCreate(opts);
   if (opt === undefined || opt === true) {
-    return { lock: new RLock(name ? { name: `${name}.lock` } : {}), owned: true };
+    const name = o.name === undefined ? undefined : derivedName(o.name, 'lock');
+    return { lock: new RLock({ name, mode: o.mode, persistent: o.persistent }), owned: true };
   }
   if (opt === false) return { lock: null, owned: false };
   if (opt instanceof Lock || opt instanceof RLock) return { lock: opt, owned: false };
@@ -39,7 +45,7 @@ export function linkOf(lock: AnyLock | null): { linkKind: number; linkName: stri
   return lock ? { linkKind: Kind[lock.kind], linkName: lock.name } : { linkKind: 0, linkName: '' };
 }
 
-abstract class ValueBase extends Primitive {
+abstract class ValueBase<T extends TypeSpec> extends Primitive {
   protected readonly type: ElementType;
   protected readonly view: TypedView;
   protected constructor(seg: NativeSegment) {
@@ -49,12 +55,12 @@ abstract class ValueBase extends Primitive {
   }
 
   /** The shared value (a bigint for 64-bit integer types, a boolean for 'bool'). */
-  get value(): number | bigint | boolean {
+  get value(): ValueOf<T> {
     this.seg;
-    return this.type.fromStored(this.view[0]);
+    return this.type.fromStored(this.view[0]) as ValueOf<T>;
   }
 
-  set value(v: number | bigint | boolean) {
+  set value(v: InputOf<T>) {
     this.seg;
     (this.view as unknown as (number | bigint)[])[0] = this.type.toStored(v);
   }
@@ -76,11 +82,12 @@ function initBytes(type: ElementType, initial: unknown): Uint8Array {
   return new Uint8Array(buf);
 }
 
-export class Value extends ValueBase {
+/** A shared number (bigint, boolean) of type T, with a lock for read-modify-write sequences. */
+export class Value<T extends TypeSpec = TypeSpec> extends ValueBase<T> {
   #lock: AnyLock | null;
   #ownsLock: boolean;
 
-  constructor(type: TypeSpec, initial?: number | bigint | boolean, opts?: ValueOptions & AttachOptions) {
+  constructor(type: T, initial?: InputOf<T>, opts?: ValueOptions & AttachOptions) {
     const attach = opts?.[kAttach];
     let lock: AnyLock | null;
     let owned: boolean;
@@ -92,7 +99,7 @@ export class Value extends ValueBase {
     } else {
       const t = parseType(type);
       const init = initBytes(t, initial);
-      ({ lock, owned } = lockFor(opts?.lock, opts?.name));
+      ({ lock, owned } = lockFor(opts?.lock, opts));
       try {
         seg = createSegment({ kind: 'Value', params: [t.code], init, ...linkOf(lock) }, opts ?? {});
       } catch (e) {
@@ -110,8 +117,9 @@ export class Value extends ValueBase {
     this.#ownsLock = owned;
   }
 
+  /** Opens an existing Value by name (its type is the one it was created with). */
   static open(name: string): Value {
-    return new Value('i', 0, { [kAttach]: openSegment(name, 'Value') });
+    return new Value<TypeSpec>('i', 0, { [kAttach]: openSegment(name, 'Value') });
   }
 
   get kind(): KindName {
@@ -136,8 +144,9 @@ export class Value extends ValueBase {
   }
 }
 
-export class RawValue extends ValueBase {
-  constructor(type: TypeSpec, initial?: number | bigint | boolean, opts?: CreateOptions & AttachOptions) {
+/** A shared number (bigint, boolean) of type T, without a lock. */
+export class RawValue<T extends TypeSpec = TypeSpec> extends ValueBase<T> {
+  constructor(type: T, initial?: InputOf<T>, opts?: CreateOptions & AttachOptions) {
     let seg = opts?.[kAttach];
     if (!seg) {
       const t = parseType(type);
@@ -147,7 +156,7 @@ export class RawValue extends ValueBase {
   }
 
   static open(name: string): RawValue {
-    return new RawValue('i', 0, { [kAttach]: openSegment(name, 'RawValue') });
+    return new RawValue<TypeSpec>('i', 0, { [kAttach]: openSegment(name, 'RawValue') });
   }
 
   get kind(): KindName {

@@ -113,6 +113,14 @@ Napi::Value CloseAll(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setErrorClass(ctor): the class of the coded errors this core throws (lib/errors.ts ProcsyncError).
+Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) { type_error(env, "expected a class").ThrowAsJavaScriptException(); return env.Null(); }
+  env_data(env)->error_ctor = Napi::Persistent(info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   uint32_t id;
   if (!u32_arg(info.Env(), info[0], &id, "request")) return info.Env().Null();
@@ -151,6 +159,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
   exports.Set("closeAll", Napi::Function::New(env, CloseAll));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
   exports.Set("wake", Napi::Function::New(env, Wake));
   register_lock_family(env, exports);
   register_cond_family(env, exports);

@@ -8,7 +8,10 @@ namespace procsync {
 EnvData* env_data(Napi::Env env) { return env.GetInstanceData<EnvData>(); }
 
 Napi::Error coded(Napi::Env env, const std::string& code, const std::string& msg) {
-  Napi::Error e = Napi::Error::New(env, msg);
+  EnvData* d = env_data(env);
+  Napi::Error e = d && !d->error_ctor.IsEmpty()
+                      ? Napi::Error(env, d->error_ctor.New({Napi::String::New(env, code), Napi::String::New(env, msg)}))
+                      : Napi::Error::New(env, msg);
   e.Set("code", Napi::String::New(env, code));
   return e;
 }

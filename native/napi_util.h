@@ -21,6 +21,7 @@ struct EnvData {
   AsyncHost host;
   IdentityCache identities;  // this thread's identity in each segment it uses (liveness.h)
   Napi::FunctionReference segment_ctor;
+  Napi::FunctionReference error_ctor;  // ProcsyncError, set by lib/native.ts (setErrorClass)
   std::vector<std::weak_ptr<Mapping>> mappings;  // to give up flocks at env teardown
   bool torn_down = false;
 
