@@ -53,7 +53,7 @@ export abstract class LockBase extends Primitive {
     if (v & WAITERS) native.wake(this.rawSegment(), this.off(0), 1);
   }
 
-  /** Blocking acquire; see API.md. Returns false on timeout. */
+  /** Blocking acquire: waits until acquired (true) or until the timeout (false). */
   acquireSync(opts?: WaitOptions): boolean {
     const seg = this.seg;
     const t = opts === undefined ? -1 : waitTimeout(opts);

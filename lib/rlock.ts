@@ -99,7 +99,7 @@ export class RLock extends LockBase {
 
   // --- for Condition: release every level, and restore them -----------------------------
 
-  /** Releases all levels held by the calling thread; returns how many there were. */
+  /** @internal Releases all levels held by the calling thread; returns how many there were. */
   releaseAll(): number {
     if (!this.isOwned()) throw coded('ERR_NOT_OWNER', 'RLock not owned by the calling thread');
     const n = this.i32[this.c];
@@ -108,7 +108,7 @@ export class RLock extends LockBase {
     return n;
   }
 
-  /** After re-acquiring (count 1), restores the recursion level saved by releaseAll. */
+  /** @internal After re-acquiring (count 1), restores the recursion level saved by releaseAll. */
   restoreLevel(n: number): void {
     this.i32[this.c] = n;
   }
