@@ -9,7 +9,8 @@ import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '.
 import { ElementType, TypeSpec, TypedView, parseType, typeByCode } from './types';
 import { AnyLock, ValueOptions, linkOf, lockFor, openLinkedLock } from './value';
 
-const MAX_BYTES = 2 ** 32;
+// The segment (a 320-byte header, then the elements) must fit in 4 GiB (native/layout.h).
+const MAX_BYTES = 2 ** 32 - 320;
 
 type Init = number | ArrayLike<number | bigint | boolean> | Iterable<number | bigint | boolean>;
 
@@ -93,7 +94,7 @@ export class SharedArray extends ArrayBase {
     } else {
       const t = parseType(type);
       const { length, bytes } = parseInit(t, lengthOrValues);
-      ({ lock, owned } = lockFor(opts?.lock, opts?.name));
+      ({ lock, owned } = lockFor(opts?.lock, opts?.name, opts?.allowOwner));
       try {
         seg = createSegment({ kind: 'SharedArray', params: [t.code, length], init: bytes, ...linkOf(lock) }, opts ?? {});
       } catch (e) {

@@ -18,9 +18,9 @@ export interface ValueOptions extends CreateOptions {
 }
 
 /** Resolves the `lock` option to the lock object to link, and whether we own it. */
-export function lockFor(opt: unknown, name: string | undefined): { lock: AnyLock | null; owned: boolean } {
+export function lockFor(opt: unknown, name: string | undefined, allowOwner?: number): { lock: AnyLock | null; owned: boolean } {
   if (opt === undefined || opt === true) {
-    return { lock: new RLock(name ? { name: `${name}.lock` } : {}), owned: true };
+    return { lock: new RLock(name ? { name: `${name}.lock`, allowOwner } : {}), owned: true };
   }
   if (opt === false) return { lock: null, owned: false };
   if (opt instanceof Lock || opt instanceof RLock) return { lock: opt, owned: false };
@@ -92,7 +92,7 @@ export class Value extends ValueBase {
     } else {
       const t = parseType(type);
       const init = initBytes(t, initial);
-      ({ lock, owned } = lockFor(opts?.lock, opts?.name));
+      ({ lock, owned } = lockFor(opts?.lock, opts?.name, opts?.allowOwner));
       try {
         seg = createSegment({ kind: 'Value', params: [t.code], init, ...linkOf(lock) }, opts ?? {});
       } catch (e) {
