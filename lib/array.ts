@@ -3,14 +3,14 @@
 // Atomics.* (except wait) usable on it.
 import { invalidArgType, outOfRange } from './errors';
 import { KindName } from './kinds';
-import { NativeSegment } from './native';
+import { NativeSegment, native } from './native';
 import { CreateOptions } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { ElementType, TypeSpec, TypedView, parseType, typeByCode } from './types';
 import { AnyLock, ValueOptions, linkOf, lockFor, openLinkedLock } from './value';
 
-// The segment (a 320-byte header, then the elements) must fit in 4 GiB (native/layout.h).
-const MAX_BYTES = 2 ** 32 - 320;
+// The segment (its header, then the elements) must fit in 4 GiB (kMaxSegmentSize, native/layout.h).
+const MAX_BYTES = 2 ** 32 - native.stateOffset;
 
 type Init = number | ArrayLike<number | bigint | boolean> | Iterable<number | bigint | boolean>;
 
