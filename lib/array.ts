@@ -3,13 +3,14 @@
 // Atomics.* (except wait) usable on it.
 import { invalidArgType, outOfRange } from './errors';
 import { KindName } from './kinds';
-import { NativeSegment } from './native';
+import { NativeSegment, native } from './native';
 import { CreateOptions } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { ElementType, InputOf, TypeSpec, ValueOf, ViewOf, parseType, typeByCode } from './types';
 import { AnyLock, ValueOptions, linkOf, lockFor, openLinkedLock } from './value';
 
-const MAX_BYTES = 2 ** 32;
+// The segment (its header, then the elements) must fit in 4 GiB (kMaxSegmentSize, native/layout.h).
+const MAX_BYTES = 2 ** 32 - native.stateOffset;
 
 /** A length, or the initial values. */
 type Init<T extends TypeSpec> = number | ArrayLike<InputOf<T>> | Iterable<InputOf<T>>;

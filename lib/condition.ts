@@ -88,7 +88,7 @@ export class Condition extends Primitive {
         owned = false;
       } else {
         // The default lock: a new RLock, named after the Condition when it is named.
-        l = new RLock({ name: o.name === undefined ? undefined : derivedName(o.name, 'lock'), mode: o.mode, persistent: o.persistent });
+        l = new RLock({ name: o.name === undefined ? undefined : derivedName(o.name, 'lock'), mode: o.mode, persistent: o.persistent, allowOwner: o.allowOwner });
         owned = true;
       }
       try {

@@ -29,9 +29,12 @@ registerKind('Queue', (seg) => new Queue({ [kAttach]: seg } as object));
 registerKind('JoinableQueue', (seg) => new JoinableQueue({ [kAttach]: seg } as object));
 registerKind('SimpleQueue', (seg) => new SimpleQueue({ [kAttach]: seg } as object));
 
-/** Opens the named primitive, whichever class it is. */
-export function open(name: string): Primitive {
-  return openByName(name);
+/**
+ * Opens the named primitive, whichever class it is. `allowOwner`: the uid of another user
+ * whose primitive this is (else such a segment is ERR_PERMISSION).
+ */
+export function open(name: string, opts?: { allowOwner?: number }): Primitive {
+  return openByName(name, undefined, opts);
 }
 
 /** Removes a name (a persistent primitive's, typically). Processes that have it open keep it. */

@@ -34,6 +34,8 @@ export interface OpenSpec {
   /** 0 create, 1 open, 2 create-or-open */
   how: 0 | 1 | 2;
   init?: Uint8Array;
+  /** A uid other than the effective one whose segment may be used. */
+  allowOwner?: number;
 }
 
 export type DoneCallback = (code: number, value: number) => void;

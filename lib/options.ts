@@ -37,6 +37,17 @@ export interface CreateOptions {
   mode?: number;
   /** Keep the named primitive after its last user closes it, until procsync.unlink(name). */
   persistent?: boolean;
+  /**
+   * The uid of another user whose named segment may be used. Without it a segment that another
+   * user owns is refused with ERR_PERMISSION: sharing across users is always explicit.
+   */
+  allowOwner?: number;
+}
+
+/** Checks `allowOwner` (a uid: an integer 0 .. 2**32-2); undefined when absent. */
+export function checkAllowOwner(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  return checkInt(v, 'allowOwner', 0, 2 ** 32 - 2);
 }
 
 export interface WaitOptions {
@@ -90,6 +101,7 @@ export function checkCreate(opts: CreateOptions | undefined): CreateOptions {
     if (!Number.isInteger(o.mode) || o.mode < 0 || o.mode > 0o777) throw outOfRange('mode must be 0 .. 0o777');
   }
   if (o.persistent !== undefined && typeof o.persistent !== 'boolean') throw invalidArgType('persistent must be a boolean');
+  checkAllowOwner(o.allowOwner);
   return o;
 }
 

@@ -4,7 +4,7 @@ import { inspect } from 'util';
 import { closedError, coded } from './errors';
 import { Kind, KindName } from './kinds';
 import { native, threadId, NativeSegment, OpenSpec, SegmentInfo } from './native';
-import { CreateOptions, checkCreate, checkName } from './options';
+import { CreateOptions, checkAllowOwner, checkCreate, checkName } from './options';
 
 /** Internal: constructs a primitive over an already opened segment (used by X.open()). */
 export const kAttach = Symbol('procsync.attach');
@@ -28,6 +28,21 @@ export interface SegmentRequest {
   init?: Uint8Array;
 }
 
+// A segment that was opened with { allowOwner: uid } may name another segment (a Value's or a
+// Condition's lock) that the classes reopen by name on their own: that one is allowed for the
+// same uid. Name -> uid; a few bytes per distinct linked name.
+const linkAllowance = new Map<string, number>();
+
+function allowanceFor(name: string, explicit: number | undefined): number | undefined {
+  return explicit ?? linkAllowance.get(name);
+}
+
+function noteLink(seg: NativeSegment, allowOwner: number | undefined): void {
+  if (allowOwner === undefined) return;
+  const link = seg.info().linkName;
+  if (link) linkAllowance.set(link, allowOwner);
+}
+
 /**
  * Creates (no name) or creates-or-opens (with a name) the segment of a primitive. When an
  * existing segment is opened, its creation parameters must equal the requested ones.
@@ -45,7 +60,10 @@ export function createSegment(req: SegmentRequest, opts: CreateOptions): NativeS
     how: opts.name === undefined ? 0 : 2,
     init: req.init,
   };
+  const allowOwner = opts.name === undefined ? undefined : allowanceFor(opts.name, opts.allowOwner);
+  if (allowOwner !== undefined) spec.allowOwner = allowOwner;
   const seg = native.open(spec);
+  noteLink(seg, allowOwner);
   const info = seg.info();
   if (!info.created) {
     const want = [0, 1, 2, 3].map((i) => spec.params![i] ?? 0);
@@ -59,9 +77,14 @@ export function createSegment(req: SegmentRequest, opts: CreateOptions): NativeS
 }
 
 /** Opens an existing segment by name, of the given kind (or any kind). */
-export function openSegment(name: string, kind?: KindName): NativeSegment {
+export function openSegment(name: string, kind?: KindName, opts?: { allowOwner?: number }): NativeSegment {
   checkName(name);
-  return native.open({ name, kind: kind ? Kind[kind] : 0, how: 1 });
+  const allowOwner = allowanceFor(name, checkAllowOwner(opts?.allowOwner));
+  const spec: OpenSpec = { name, kind: kind ? Kind[kind] : 0, how: 1 };
+  if (allowOwner !== undefined) spec.allowOwner = allowOwner;
+  const seg = native.open(spec);
+  noteLink(seg, allowOwner);
+  return seg;
 }
 
 export abstract class Primitive {

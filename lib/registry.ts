@@ -13,8 +13,8 @@ export function registerKind(kind: KindName, attach: Attacher): void {
 }
 
 /** Opens the named primitive, whatever its class (optionally requiring one kind). */
-export function openByName(name: string, kind?: KindName): Primitive {
-  const seg = openSegment(name, kind);
+export function openByName(name: string, kind?: KindName, opts?: { allowOwner?: number }): Primitive {
+  const seg = openSegment(name, kind, opts);
   const k = kindName(seg.info().kind);
   const attach = k && attachers.get(k);
   if (!attach) {

@@ -26,7 +26,7 @@ export function lockFor(opt: unknown, opts: CreateOptions | undefined): { lock: 
   const o = checkCreate(opts);
   if (opt === undefined || opt === true) {
     const name = o.name === undefined ? undefined : derivedName(o.name, 'lock');
-    return { lock: new RLock({ name, mode: o.mode, persistent: o.persistent }), owned: true };
+    return { lock: new RLock({ name, mode: o.mode, persistent: o.persistent, allowOwner: o.allowOwner }), owned: true };
   }
   if (opt === false) return { lock: null, owned: false };
   if (opt instanceof Lock || opt instanceof RLock) return { lock: opt, owned: false };

@@ -13,7 +13,8 @@
 namespace procsync {
 namespace {
 
-// open({ name, kind, params, linkKind, linkName, mode, persistent, how, init }) -> Segment
+// open({ name, kind, params, linkKind, linkName, mode, persistent, how, init, allowOwner })
+//   -> Segment
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) { type_error(env, "open: expected an options object").ThrowAsJavaScriptException(); return env.Null(); }
@@ -58,11 +59,20 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     spec.init_state = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
     spec.init_state_len = ta.ByteLength();
   }
+  Napi::Value allow = o.Get("allowOwner");
+  if (!allow.IsUndefined()) {
+    uint32_t uid;
+    if (!u32_arg(env, allow, &uid, "allowOwner")) return env.Null();
+    if (uid == 0xffffffffu) { range_error(env, "allowOwner out of range").ThrowAsJavaScriptException(); return env.Null(); }
+    spec.allow_owner = uid;
+  }
   OpenError err;
   EnvData* d = env_data(env);
   std::shared_ptr<Mapping> m = open_segment(spec, &d->identities, &err);
   if (!m) {
-    if (err.code == "ERR_INVALID_ARG_VALUE") {
+    if (err.code == "ERR_OUT_OF_RANGE") {
+      range_error(env, err.message).ThrowAsJavaScriptException();
+    } else if (err.code == "ERR_INVALID_ARG_VALUE") {
       Napi::Error e = Napi::TypeError::New(env, err.message);
       e.Set("code", Napi::String::New(env, err.code));
       e.ThrowAsJavaScriptException();

@@ -17,7 +17,8 @@ constexpr uint64_t round8(uint64_t n) { return (n + 7) & ~uint64_t(7); }
 constexpr uint32_t kMaxInt32 = 0x7fffffff;
 }  // namespace
 
-bool state_size_for(uint32_t kind, const uint32_t p[4], uint64_t* out) {
+namespace {
+bool kind_state_size(uint32_t kind, const uint32_t p[4], uint64_t* out) {
   switch (kind) {
     case kLock:
     case kRLock:
@@ -40,8 +41,7 @@ bool state_size_for(uint32_t kind, const uint32_t p[4], uint64_t* out) {
     case kRawArray: {
       // p0: type, p1: length.
       if (p[0] >= kTypeCount || p[2] || p[3]) return false;
-      uint64_t bytes = uint64_t(kTypeSizes[p[0]]) * p[1];
-      if (bytes > (uint64_t(1) << 32)) return false;
+      uint64_t bytes = uint64_t(kTypeSizes[p[0]]) * p[1];  // < 2**35: no overflow
       *out = round8(bytes == 0 ? 8 : bytes);
       return true;
     }
@@ -64,6 +64,21 @@ bool state_size_for(uint32_t kind, const uint32_t p[4], uint64_t* out) {
     default:
       return false;
   }
+}
+}  // namespace
+
+bool state_size_for(uint32_t kind, const uint32_t p[4], uint64_t* out, bool* too_large) {
+  if (too_large) *too_large = false;
+  uint64_t size = 0;
+  if (!kind_state_size(kind, p, &size)) return false;
+  // Checked here, for every kind, so that neither a creator nor an opener of a hostile header
+  // ever maps (or wraps in an ArrayBuffer) more than Node and the 32-bit state_size can hold.
+  if (size > kMaxStateSize) {
+    if (too_large) *too_large = true;
+    return false;
+  }
+  *out = size;
+  return true;
 }
 
 bool init_kind_state(uint32_t kind, const uint32_t params[4], uint8_t* state) {

@@ -22,6 +22,10 @@ static_assert(kStateOffset % 64 == 0, "the state is 64-byte aligned");
 constexpr uint32_t kFlagPersistent = 1;
 constexpr uint32_t kKnownFlags = kFlagPersistent;
 constexpr size_t kMaxNameLen = 200;
+// The largest segment (header + link area + state): Node 18/20 refuse an external ArrayBuffer
+// over 4 GiB (buffer.constants.MAX_LENGTH), and the header stores the state size in 32 bits.
+constexpr uint64_t kMaxSegmentSize = uint64_t(1) << 32;
+constexpr uint64_t kMaxStateSize = kMaxSegmentSize - kStateOffset;
 
 enum Kind : uint32_t {
   kLock = 1, kRLock, kSemaphore, kBoundedSemaphore, kEvent, kCondition, kBarrier,
@@ -45,8 +49,10 @@ struct Header {
 static_assert(sizeof(Header) == kHeaderSize, "header is 64 bytes");
 
 // The exact state size a kind needs for its params, or false when the params are invalid for
-// the kind. The single source of truth for "is this header consistent".
-bool state_size_for(uint32_t kind, const uint32_t params[4], uint64_t* state_size);
+// the kind or the segment would exceed kMaxSegmentSize (then *too_large is set, if given).
+// The single source of truth for "is this header consistent".
+bool state_size_for(uint32_t kind, const uint32_t params[4], uint64_t* state_size,
+                    bool* too_large = nullptr);
 
 // Fills the parts of a new state that cannot be plain bytes from JS (none today), before the segment is published. False on failure.
 bool init_kind_state(uint32_t kind, const uint32_t params[4], uint8_t* state);

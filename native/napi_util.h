@@ -68,13 +68,29 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
     Napi::Env env = info.Env();
     if (closed()) { coded(env, "ERR_CLOSED", "closed").ThrowAsJavaScriptException(); return env.Null(); }
     if (!buffer_.IsEmpty()) return buffer_.Value();
+    // Sizes are capped at creation and validated at open; this only guards that promise, as
+    // Node refuses an external ArrayBuffer over its limit (4 GiB on Node 18/20).
+    if (mapping_->size() > kMaxSegmentSize) {
+      range_error(env, "segment too large for an ArrayBuffer").ThrowAsJavaScriptException();
+      return env.Null();
+    }
     // The ArrayBuffer keeps the mapping alive on its own: views may outlive the handle.
+    // Plain Node-API rather than Napi::ArrayBuffer::New: when Node refuses the buffer, some
+    // versions run the finalizer themselves and the wrapper then frees its data again (a double
+    // free); here a refusal leaks one shared_ptr at worst, never frees it twice.
     auto* keep = new std::shared_ptr<Mapping>(mapping_);
-    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
+    napi_value ab;
+    napi_status st = napi_create_external_arraybuffer(
         env, mapping_->base(), size_t(mapping_->size()),
-        [](Napi::Env, void*, std::shared_ptr<Mapping>* k) { delete k; }, keep);
-    buffer_ = Napi::Persistent(ab);
-    return ab;
+        [](napi_env, void*, void* k) { delete static_cast<std::shared_ptr<Mapping>*>(k); }, keep, &ab);
+    if (st != napi_ok) {
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (!pending) range_error(env, "cannot map the segment into an ArrayBuffer").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, ab));
+    return Napi::ArrayBuffer(env, ab);
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {

@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace procsync {
@@ -23,6 +24,9 @@ constexpr int kOpenRetries = 1000;
 // A file of ours that nobody holds but that is not (yet) a valid segment is only swept once it
 // is this old, so a creator between open(O_CREAT) and flock() is never disturbed.
 constexpr time_t kSweepGraceSeconds = 10;
+// sweep_if_due(): at most one sweep per this interval per process.
+constexpr int64_t kSweepIntervalNs = 1000LL * 1000 * 1000;
+std::atomic<int64_t> g_last_sweep_ns{0};
 
 std::string errno_code(int e) {
   switch (e) {
@@ -86,12 +90,74 @@ bool same_file(int fd, const std::string& path) {
          a.st_dev == b.st_dev;
 }
 
+int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+// Reserves the whole segment in /dev/shm (and sizes the file). tmpfs allocates pages only when
+// they are first touched, so without this a full /dev/shm shows up as SIGBUS at some later
+// write instead of an error here. posix_fallocate returns its error (it does not set errno).
+bool reserve_space(int fd, uint64_t size, const std::string& name, OpenError* err) {
+  int r;
+  do r = posix_fallocate(fd, 0, off_t(size)); while (r == EINTR);
+  if (r == 0) return true;
+  if (r != ENOSPC && r != ENOMEM && r != EFBIG) {
+    set_sys_error(err, "cannot reserve the segment's memory", r);
+    return false;
+  }
+  std::string room = "the free space of /dev/shm is unknown";
+  struct statvfs vs;
+  if (statvfs(kDir, &vs) == 0) {
+    room = "/dev/shm has " + std::to_string(uint64_t(vs.f_bavail) * vs.f_frsize) + " bytes free of " +
+           std::to_string(uint64_t(vs.f_blocks) * vs.f_frsize);
+  }
+  err->code = "ERR_NO_SPACE";
+  err->message = "cannot reserve " + std::to_string(size) + " bytes of shared memory for '" + name +
+                 "': " + room + " (in Docker, enlarge it with --shm-size)";
+  return false;
+}
+
+// Refuses a segment that another user owns, unless the opener allowed that owner: whoever owns
+// the file can flip its words at will (hold a lock forever, forge queue records).
+bool check_owner(const struct stat& st, const OpenSpec& spec, OpenError* err) {
+  const uid_t me = geteuid();
+  if (st.st_uid == me) return true;
+  if (spec.allow_owner >= 0 && uint64_t(spec.allow_owner) == uint64_t(st.st_uid)) return true;
+  const std::string owner = std::to_string(st.st_uid);
+  err->code = "ERR_PERMISSION";
+  err->message = "segment '" + spec.name + "' belongs to uid " + owner + ", not to this user (uid " +
+                 std::to_string(me) + "); pass { allowOwner: " + owner + " } to share it with that user";
+  return false;
+}
+
+// The name is a symbolic link (open with O_NOFOLLOW gave ELOOP): never followed, refused.
+void refuse_symlink(const std::string& path, const OpenSpec& spec, OpenError* err) {
+  struct stat st;
+  std::string owner = lstat(path.c_str(), &st) == 0 ? " (owned by uid " + std::to_string(st.st_uid) + ")" : "";
+  err->code = "ERR_PERMISSION";
+  err->message = "'" + path + "' is a symbolic link" + owner + ", not a segment: refused for '" + spec.name + "'";
+}
+
+// Leftovers of users that all died (SIGKILL) are removed by whichever procsync process next
+// opens, creates or closes a segment, at most once per kSweepIntervalNs.
+void sweep_if_due() {
+  const int64_t now = now_ns();
+  int64_t last = g_last_sweep_ns.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < kSweepIntervalNs) return;
+  // One thread of the process sweeps; the others go on.
+  if (!g_last_sweep_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+  sweep_segments();
+}
+
 std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* absent) {
   const std::string path = segment_path(spec.name);
   *absent = false;
   int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno == ENOENT) { *absent = true; return nullptr; }
+    if (errno == ELOOP) { refuse_symlink(path, spec, err); return nullptr; }
     set_sys_error(err, "cannot open segment", errno);
     return nullptr;
   }
@@ -104,6 +170,7 @@ std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* ab
     *absent = true;
     return nullptr;
   }
+  if (!check_owner(st, spec, err)) { close(fd); return nullptr; }
   if (!S_ISREG(st.st_mode) || uint64_t(st.st_size) < kStateOffset) {
     close(fd);
     err->code = "ERR_CORRUPT";
@@ -143,9 +210,12 @@ std::string temp_name() {
 std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* exists) {
   *exists = false;
   uint64_t state_size = 0;
-  if (!state_size_for(spec.kind, spec.params, &state_size)) {
-    err->code = "ERR_INVALID_ARG_VALUE";
-    err->message = "invalid parameters for this kind of primitive";
+  bool too_large = false;
+  if (!state_size_for(spec.kind, spec.params, &state_size, &too_large)) {
+    err->code = too_large ? "ERR_OUT_OF_RANGE" : "ERR_INVALID_ARG_VALUE";
+    err->message = too_large ? "the primitive would need a segment over " +
+                                   std::to_string(kMaxSegmentSize) + " bytes (header included)"
+                             : "invalid parameters for this kind of primitive";
     return nullptr;
   }
   if (spec.init_state_len > state_size) {
@@ -157,19 +227,24 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
   const std::string tmp = std::string(kDir) + "procsync." + temp_name();
   int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, spec.mode & 0777);
   if (fd < 0) { set_sys_error(err, "cannot create segment", errno); return nullptr; }
-  auto fail = [&](const char* what) {
-    int e = errno;
+  auto discard = [&]() {
     unlink(tmp.c_str());
     close(fd);
-    set_sys_error(err, what, e);
     return nullptr;
   };
+  auto fail = [&](const char* what) {
+    set_sys_error(err, what, errno);
+    return discard();
+  };
+  struct stat st;
+  if (fstat(fd, &st) != 0) return fail("fstat");
+  if (!S_ISREG(st.st_mode) || !check_owner(st, spec, err)) return discard();
   if (fchmod(fd, spec.mode & 0777) != 0) return fail("fchmod");  // not subject to the umask
   if (!flock_shared(fd)) return fail("flock");
-  if (ftruncate(fd, off_t(size)) != 0) return fail("ftruncate");
+  if (!reserve_space(fd, size, spec.name, err)) return discard();
   uint8_t* base = map_segment(fd, size);
   if (!base) return fail("mmap");
-  // ftruncate zero-filled everything; fill the header, link name and initial state.
+  // The reserved pages read as zeros; fill the header, link name and initial state.
   Header* h = reinterpret_cast<Header*>(base);
   h->magic = kMagic;
   h->version = kLayoutVersion;
@@ -252,6 +327,7 @@ bool Mapping::detach() {
   }
   close(fd_);
   fd_ = -1;
+  sweep_if_due();
   return removed;
 }
 
@@ -282,6 +358,7 @@ std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err) {
     err->message = "invalid name";
     return nullptr;
   }
+  sweep_if_due();
   for (int attempt = 0; attempt < kOpenRetries; attempt++) {
     if (spec.how != OpenHow::kCreate) {
       bool absent = false;
@@ -340,6 +417,7 @@ std::vector<std::pair<std::string, bool>> list_segments() {
 }
 
 int sweep_segments() {
+  g_last_sweep_ns.store(now_ns(), std::memory_order_relaxed);
   DIR* d = opendir(kDir);
   if (!d) return 0;
   int removed = 0;

@@ -9,7 +9,14 @@
 // - a closer drops its flock and tries LOCK_EX|LOCK_NB: success means nobody else has it open,
 //   so it unlinks the name (unless persistent);
 // - an opener that gets its flock on a file that was unlinked meanwhile (st_nlink == 0) retries;
-// - sweep() unlinks our segments that nobody holds (the leftovers of processes that all died).
+// - sweep() unlinks our segments that nobody holds (the leftovers of processes that all died);
+//   it runs when procsync loads, on procsync.sweep(), and — at most once a second per process —
+//   when a segment is opened, created or closed (sweep_if_due), so that the leftovers of users
+//   that all died by SIGKILL go as soon as any procsync process does anything with a segment.
+// - creation reserves the segment's memory (posix_fallocate) before anything is written, so a
+//   full /dev/shm is an ERR_NO_SPACE error at creation instead of a SIGBUS at the first write.
+// - an opener refuses a segment that another user owns (ERR_PERMISSION) unless allowed, and
+//   never follows a symbolic link at the name (O_NOFOLLOW).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -78,6 +85,9 @@ struct OpenSpec {
   OpenHow how = OpenHow::kCreateOrOpen;
   const uint8_t* init_state = nullptr;  // copied to the start of the state on creation
   uint64_t init_state_len = 0;
+  // A segment owned by another user than the effective one is refused (ERR_PERMISSION) unless
+  // its owner is this uid ({ allowOwner } in JS); -1: none allowed.
+  int64_t allow_owner = -1;
 };
 
 struct OpenError {
