@@ -8,6 +8,9 @@ namespace procsync {
 namespace {
 using namespace barrier;
 
+// How long a timed wait still waits for the last arrival's action past its own deadline.
+constexpr int64_t kActionGraceNs = 5000LL * 1000 * 1000;
+
 struct Words {
   uint32_t* state;
   uint32_t* count;
@@ -43,6 +46,12 @@ void check_locked(const Words& b) {
   uint32_t n = 0;
   for (uint32_t i = 0; i < b.parties; i++) n += load(b.slots + i) != 0;
   if (load(b.state) > kStBroken || load(b.count) != n) repair_locked(b);
+  // A drain or reset ends when its last counted party leaves: with nobody counted it is over.
+  uint32_t s = load(b.state);
+  if ((s == kStDraining || s == kStResetting) && load(b.count) == 0) {
+    store(b.state, kStFilling);
+    bump(b);
+  }
 }
 
 void break_locked(const Words& b) {
@@ -149,8 +158,12 @@ OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
       seen = load(b.seq);
     }
     if (ctx.cancelled()) return {kCancelled, 0};
+    // Not counted yet: the barrier is not ours to break, but the caller's deadline holds (a
+    // drain, reset or action that outlasts it — or words that say one is running when none
+    // is — must not hold the caller forever).
+    if (past(ctx.deadline_ns)) return {Result::kBroken, 0};
     ctx.sleeping_on(b.seq);
-    if (!ctx.cancelled() && futex_wait(b.seq, seen, slice_end(-1)) == WaitOutcome::kTimedOut)
+    if (!ctx.cancelled() && futex_wait(b.seq, seen, slice_end(ctx.deadline_ns)) == WaitOutcome::kTimedOut)
       check_liveness = true;
   }
   // Phase 2: counted at idx; wait until the cycle is released, broken or reset.
@@ -183,7 +196,10 @@ OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
         leave_locked(b, idx);
         return {kCancelled, 0};
       }
-      if (past(ctx.deadline_ns) && !action_running) {
+      // During the action the deadline is suspended (threading's waiters cannot even re-take
+      // the lock then), but only for kActionGraceNs: words that claim an action no live party
+      // runs must not hold a timed wait forever.
+      if (past(ctx.deadline_ns) && (!action_running || monotonic_ns() >= ctx.deadline_ns + kActionGraceNs)) {
         break_locked(b);
         leave_locked(b, idx);
         return {Result::kBroken, 0};

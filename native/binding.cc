@@ -37,7 +37,8 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     Napi::Value ln = o.Get("linkName");
     if (!ln.IsString()) { type_error(env, "linkName must be a string").ThrowAsJavaScriptException(); return env.Null(); }
     spec.link_name = ln.As<Napi::String>().Utf8Value();
-    if (spec.link_kind > kKindMax || (spec.link_kind != 0) != !spec.link_name.empty() ||
+    if ((spec.link_kind != 0 && spec.link_kind != kLock && spec.link_kind != kRLock) ||
+        (spec.link_kind != 0) != !spec.link_name.empty() ||
         (!spec.link_name.empty() && !valid_name(spec.link_name))) {
       coded(env, "ERR_INVALID_ARG_VALUE", "invalid link").ThrowAsJavaScriptException();
       return env.Null();

@@ -112,7 +112,8 @@ bool validate_header(const uint8_t* base, uint64_t file_size, std::string* why) 
   uint64_t need = 0;
   if (!state_size_for(h.kind, h.params, &need)) { *why = "invalid parameters for its kind"; return false; }
   if (h.state_size != need || kStateOffset + need != file_size) { *why = "state size inconsistent"; return false; }
-  if (h.link_kind > kKindMax) { *why = "invalid link kind"; return false; }
+  // Only a lock is ever linked (a Value's, SharedArray's or Condition's).
+  if (h.link_kind != 0 && h.link_kind != kLock && h.link_kind != kRLock) { *why = "invalid link kind"; return false; }
   const char* link = reinterpret_cast<const char*>(base + kLinkOffset);
   size_t len = strnlen(link, kLinkSize);
   if (len == kLinkSize) { *why = "link name not terminated"; return false; }
