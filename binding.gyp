@@ -6,11 +6,9 @@
         "native/binding.cc",
         "native/napi_util.cc",
         "native/lock_family_binding.cc",
-        "native/segment.cc",
         "native/layout.cc",
-        "native/futex.cc",
+        "native/wait.cc",
         "native/spin.cc",
-        "native/liveness.cc",
         "native/waiter.cc",
         "native/lock.cc",
         "native/state_mutex.cc",
@@ -20,17 +18,18 @@
         "native/barrier.cc",
         "native/cond_family_binding.cc",
         "native/queue.cc",
-        "native/queue_binding.cc"
+        "native/queue_binding.cc",
+        "native/platform/linux/wait.cc",
+        "native/platform/linux/segment.cc",
+        "native/platform/linux/liveness.cc",
+        "native/platform/linux/process.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags": ["-Wall", "-Wextra"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
-      "conditions": [
-        ["OS!='linux'", { "sources!": ["native/futex.cc"] }]
-      ]
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"]
     }
   ]
 }

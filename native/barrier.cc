@@ -1,6 +1,6 @@
 #include "barrier.h"
 
-#include "futex.h"
+#include "wait.h"
 #include "state_mutex.h"
 
 namespace procsync {
@@ -25,7 +25,7 @@ Words words(BarrierState st) {
 
 void bump(const Words& b) {
   fetch_add(b.seq, 1);
-  futex_wake(b.seq, INT32_MAX);
+  wake_word(b.seq, INT32_MAX);
 }
 
 // A holder of the mutex died mid-update: recount from the slots, make the state word valid and
@@ -163,7 +163,7 @@ OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
     // is — must not hold the caller forever).
     if (past(ctx.deadline_ns)) return {Result::kBroken, 0};
     ctx.sleeping_on(b.seq);
-    if (!ctx.cancelled() && futex_wait(b.seq, seen, slice_end(ctx.deadline_ns)) == WaitOutcome::kTimedOut)
+    if (!ctx.cancelled() && wait_on_word(b.seq, seen, slice_end(ctx.deadline_ns)) == WaitOutcome::kTimedOut)
       check_liveness = true;
   }
   // Phase 2: counted at idx; wait until the cycle is released, broken or reset.
@@ -220,7 +220,7 @@ OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
     if (ctx.cancelled()) continue;
     // During the action our deadline is suspended: sleep in plain slices, not in a busy loop.
     int64_t until = past(ctx.deadline_ns) ? slice_end(-1) : slice_end(ctx.deadline_ns);
-    if (futex_wait(b.seq, seen, until) == WaitOutcome::kTimedOut) check_liveness = true;
+    if (wait_on_word(b.seq, seen, until) == WaitOutcome::kTimedOut) check_liveness = true;
   }
 }
 

@@ -5,10 +5,11 @@
 
 #include <algorithm>
 
-#include "futex.h"
-#include "liveness.h"
+#include "wait.h"
+#include "platform/platform.h"
+#include "platform/liveness.h"
 #include "napi_util.h"
-#include "segment.h"
+#include "platform/segment.h"
 
 namespace procsync {
 namespace {
@@ -117,6 +118,18 @@ Napi::Value ThreadCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(env_data(info.Env())->host.thread_count()));
 }
 
+// childStatus(pid) -> 'running' | null (reaped / not our child) | Python-style exit code
+Napi::Value ChildStatus(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t pid;
+  if (!u32_arg(env, info[0], &pid, "pid")) return env.Null();
+  if (pid == 0 || pid > 0x7fffffff) { range_error(env, "pid out of range").ThrowAsJavaScriptException(); return env.Null(); }
+  int s = child_status(int(pid));
+  if (s == kChildRunning) return Napi::String::New(env, "running");
+  if (s == kChildGone) return env.Null();
+  return Napi::Number::New(env, s);
+}
+
 // process.exit() skips env cleanup hooks, so lib/ calls this from the 'exit' event: this
 // process gives up every segment (and removes those it was the last user of).
 Napi::Value CloseAll(const Napi::CallbackInfo& info) {
@@ -148,7 +161,7 @@ Napi::Value Wake(const Napi::CallbackInfo& info) {
   if (!w) return env.Null();
   uint32_t n;
   if (!u32_arg(env, info[2], &n, "count")) return env.Null();
-  futex_wake(w, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
+  wake_word(w, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
   return env.Undefined();
 }
 
@@ -170,6 +183,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
   exports.Set("closeAll", Napi::Function::New(env, CloseAll));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
+  exports.Set("childStatus", Napi::Function::New(env, ChildStatus));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
   exports.Set("wake", Napi::Function::New(env, Wake));
   register_lock_family(env, exports);

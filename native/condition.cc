@@ -1,6 +1,6 @@
 #include "condition.h"
 
-#include "futex.h"
+#include "wait.h"
 #include "state_mutex.h"
 
 namespace procsync {
@@ -54,7 +54,7 @@ void notify_slot_locked(CondState st, uint32_t i, bool wake) {
   Slot s = slot_at(st, i);
   store(s.state, kSlotNotified);
   fetch_sub(st.w + kWaitingWord, 1);
-  if (wake) futex_wake(s.state, 1);
+  if (wake) wake_word(s.state, 1);
 }
 
 // Async waiters sleep on `gen`: bump it and wake them. The slot states were stored before
@@ -63,7 +63,7 @@ void notify_slot_locked(CondState st, uint32_t i, bool wake) {
 void wake_async(CondState st) {
   if (load(st.w + kGenSleepersWord) == 0) return;
   fetch_add(st.w + kGenWord, 1);
-  futex_wake(st.w + kGenWord, INT32_MAX);
+  wake_word(st.w + kGenWord, INT32_MAX);
 }
 
 // Notifies up to n waiters, oldest ticket first, skipping dead ones (whose slots it frees).
@@ -169,7 +169,7 @@ OpResult cond_wait(CondState st, uint32_t slot, uint32_t ticket, const WaitCtx& 
     }
     ctx.sleeping_on(s.state);
     if (ctx.cancelled()) break;
-    futex_wait(s.state, kSlotWaiting, slice_end(ctx.deadline_ns));
+    wait_on_word(s.state, kSlotWaiting, slice_end(ctx.deadline_ns));
   }
   OpResult r = cond_withdraw(st, slot, ticket, ctx.cancelled(), cleanup_ctx(ctx));
   if (r.code != kOk) return r;
@@ -195,7 +195,7 @@ OpResult cond_wait_any(CondState st, const std::vector<uint32_t>& pairs, const W
       return {any ? kOk : ctx.cancelled() ? kCancelled : kTimeout, 0};
     }
     ctx.sleeping_on(gen);
-    if (!ctx.cancelled()) futex_wait(gen, g, slice_end(ctx.deadline_ns));
+    if (!ctx.cancelled()) wait_on_word(gen, g, slice_end(ctx.deadline_ns));
     fetch_sub(sleepers, 1);
   }
 }
@@ -214,7 +214,7 @@ void cond_wake_notified(CondState st) {
   uint32_t top = hwm(st);
   for (uint32_t i = 0; i < top; i++) {
     Slot s = slot_at(st, i);
-    if (load(s.state) == kSlotNotified) futex_wake(s.state, 1);
+    if (load(s.state) == kSlotNotified) wake_word(s.state, 1);
   }
   wake_async(st);
 }

@@ -1,6 +1,6 @@
 #include "event.h"
 
-#include "futex.h"
+#include "wait.h"
 
 namespace procsync {
 
@@ -18,7 +18,7 @@ OpResult event_wait(uint32_t* state, uint32_t* sleepers, uint32_t expected, cons
     }
     fetch_add(sleepers, 1);
     ctx.sleeping_on(state);
-    if (!ctx.cancelled()) futex_wait(state, v, slice_end(ctx.deadline_ns));
+    if (!ctx.cancelled()) wait_on_word(state, v, slice_end(ctx.deadline_ns));
     fetch_sub(sleepers, 1);
   }
 }

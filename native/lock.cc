@@ -1,7 +1,7 @@
 #include "lock.h"
 
-#include "futex.h"
-#include "liveness.h"
+#include "wait.h"
+#include "platform/liveness.h"
 
 namespace procsync {
 
@@ -44,7 +44,7 @@ OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx) {
     mark = kLockWaiters;
     ctx.sleeping_on(word);
     if (ctx.cancelled()) return {kCancelled, 0};
-    if (futex_wait(word, v, slice_end(ctx.deadline_ns)) == WaitOutcome::kTimedOut) {
+    if (wait_on_word(word, v, slice_end(ctx.deadline_ns)) == WaitOutcome::kTimedOut) {
       // Nobody released for a whole slice: is the owner still there?
       if (take_over_if_dead(word, v, ctx)) return {kOwnerDied, 0};
     }
@@ -54,7 +54,7 @@ OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx) {
 int32_t lock_release(uint32_t* word) {
   uint32_t v = exchange(word, 0);
   if (v == 0) return kErrReleasedTooMany;
-  if (v & kLockWaiters) futex_wake(word, 1);
+  if (v & kLockWaiters) wake_word(word, 1);
   return kOk;
 }
 

@@ -1,6 +1,6 @@
 #include "napi_util.h"
 
-#include "futex.h"
+#include "wait.h"
 #include "layout.h"
 
 namespace procsync {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common.h"
-#include "segment.h"
+#include "platform/segment.h"
 #include "waiter.h"
 
 namespace procsync {

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "futex.h"
+#include "wait.h"
 #include "state_mutex.h"
 
 namespace procsync {
@@ -101,9 +101,9 @@ class Section {
     g_.unlock();
     if (wake_all_) {
       wake_all_ = false;
-      futex_wake(q_.w(qw::kPutSeq), kWakeAll);
-      futex_wake(q_.w(qw::kGetSeq), kWakeAll);
-      futex_wake(q_.w(qw::kUnfinished), kWakeAll);
+      wake_word(q_.w(qw::kPutSeq), kWakeAll);
+      wake_word(q_.w(qw::kGetSeq), kWakeAll);
+      wake_word(q_.w(qw::kUnfinished), kWakeAll);
     }
   }
   int32_t code() const { return code_; }
@@ -127,18 +127,18 @@ bool has_room(const QueueView& q, const State& s, uint64_t need) {
 void sleep_on(uint32_t* word, uint32_t seen, uint32_t* sleepers, const WaitCtx& ctx) {
   fetch_add(sleepers, 1);
   ctx.sleeping_on(word);
-  if (!ctx.cancelled()) futex_wait(word, seen, slice_end(ctx.deadline_ns));
+  if (!ctx.cancelled()) wait_on_word(word, seen, slice_end(ctx.deadline_ns));
   fetch_sub(sleepers, 1);
 }
 
 void after_put(const QueueView& q) {
-  if (load(q.w(qw::kGetSleepers)) > 0) futex_wake(q.w(qw::kPutSeq), 1);
+  if (load(q.w(qw::kGetSleepers)) > 0) wake_word(q.w(qw::kPutSeq), 1);
 }
 
 void after_get(const QueueView& q) {
   // All putters: the freed room may fit a small item but not a large one, so waking one could
   // wake the wrong one.
-  if (load(q.w(qw::kPutSleepers)) > 0) futex_wake(q.w(qw::kGetSeq), kWakeAll);
+  if (load(q.w(qw::kPutSleepers)) > 0) wake_word(q.w(qw::kGetSeq), kWakeAll);
 }
 
 }  // namespace
@@ -268,7 +268,7 @@ OpResult queue_task_done(const QueueView& q, const WaitCtx& ctx) {
   // One word, one store: no log needed.
   store(q.w(qw::kUnfinished), u - 1);
   sec.unlock();
-  if (u == 1 && load(q.w(qw::kJoinSleepers)) > 0) futex_wake(q.w(qw::kUnfinished), kWakeAll);
+  if (u == 1 && load(q.w(qw::kJoinSleepers)) > 0) wake_word(q.w(qw::kUnfinished), kWakeAll);
   return {kOk, 0};
 }
 

@@ -1,6 +1,6 @@
 #include "semaphore.h"
 
-#include "futex.h"
+#include "wait.h"
 
 namespace procsync {
 
@@ -23,7 +23,7 @@ OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const WaitCtx& c
     // always sees the other (seq_cst).
     fetch_add(sleepers, 1);
     ctx.sleeping_on(value);
-    if (!ctx.cancelled()) futex_wait(value, 0, slice_end(ctx.deadline_ns));
+    if (!ctx.cancelled()) wait_on_word(value, 0, slice_end(ctx.deadline_ns));
     fetch_sub(sleepers, 1);
   }
 }

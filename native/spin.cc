@@ -1,6 +1,6 @@
 #include "spin.h"
 
-#include <unistd.h>
+#include "platform/platform.h"
 
 #include <algorithm>
 
@@ -10,10 +10,7 @@ namespace {
 constexpr int64_t kMinSpinNs = 250;
 constexpr uint32_t kMinProbeEvery = 16, kMaxProbeEvery = 1024;
 
-bool multi_cpu() {
-  static const bool multi = sysconf(_SC_NPROCESSORS_ONLN) > 1;
-  return multi;
-}
+bool multi_cpu() { return cpu_count() > 1; }
 }  // namespace
 
 SpinBudget AdaptiveSpin::budget() {

@@ -14,7 +14,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "futex.h"
+#include "wait.h"
 
 namespace procsync {
 

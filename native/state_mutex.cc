@@ -1,6 +1,6 @@
 #include "state_mutex.h"
 
-#include "futex.h"
+#include "wait.h"
 #include "lock.h"
 
 namespace procsync {

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "futex.h"
+#include "wait.h"
 
 namespace procsync {
 
@@ -60,7 +60,7 @@ void AsyncHost::cancel(uint32_t id) {
   // Wake the word the op sleeps on so it notices now. The wake is spurious for any other
   // sleeper of that word, which re-checks its condition. If it races with the op just about to
   // sleep, the op still notices within one slice (kSliceNs).
-  if (uint32_t* w = r->waiting_on.load(std::memory_order_seq_cst)) futex_wake(w, INT32_MAX);
+  if (uint32_t* w = r->waiting_on.load(std::memory_order_seq_cst)) wake_word(w, INT32_MAX);
 }
 
 void AsyncHost::thread_main() {
@@ -157,7 +157,7 @@ void AsyncHost::shutdown() {
     stopping_ = true;
     for (auto& kv : pending_) {
       kv.second->cancel.store(true);
-      if (uint32_t* w = kv.second->waiting_on.load()) futex_wake(w, INT32_MAX);
+      if (uint32_t* w = kv.second->waiting_on.load()) wake_word(w, INT32_MAX);
     }
     queue_.clear();
     threads.swap(threads_);

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "common.h"
-#include "segment.h"
+#include "platform/segment.h"
 
 namespace procsync {
 

@@ -1,4 +1,4 @@
-#include "segment.h"
+#include "platform/segment.h"
 
 #include <atomic>
 #include <cerrno>

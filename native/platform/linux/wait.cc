@@ -1,13 +1,12 @@
-#include "futex.h"
-
+// Linux word waits: futex without FUTEX_PRIVATE_FLAG, so sleepers and wakers in different
+// processes meet on the same physical page; CLOCK_MONOTONIC.
 #include <cerrno>
-#include <climits>
 #include <ctime>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "spin.h"
+#include "platform/platform.h"
 
 namespace procsync {
 
@@ -17,14 +16,7 @@ int64_t monotonic_ns() {
   return int64_t(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
 }
 
-int64_t deadline_after_ms(double ms) {
-  if (ms < 0) ms = 0;
-  // Cap at ~100 years so the arithmetic cannot overflow.
-  if (ms > 3.0e12) ms = 3.0e12;
-  return monotonic_ns() + int64_t(ms * 1e6);
-}
-
-WaitOutcome futex_wait(uint32_t* word, uint32_t expected, int64_t until_ns) {
+WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns) {
   timespec ts;
   ts.tv_sec = until_ns / 1000000000LL;
   ts.tv_nsec = until_ns % 1000000000LL;
@@ -41,18 +33,8 @@ WaitOutcome futex_wait(uint32_t* word, uint32_t expected, int64_t until_ns) {
   }
 }
 
-void futex_wake(uint32_t* word, int32_t n) {
+void wake_word(uint32_t* word, int32_t n) {
   syscall(SYS_futex, word, FUTEX_WAKE, n, nullptr, nullptr, 0);
-}
-
-// Word waits (Lock, Semaphore, Event, Condition, Barrier, Queue). A probe lasts longer than a
-// futex wake-up on a VM: once both sides of a ping-pong have stopped spinning, every hand-off
-// costs a wake-up, so only a spin that outlasts one can ever succeed and bring the fast
-// hand-off back (spin.h).
-static AdaptiveSpin word_spin(10 * 1000, 100 * 1000);
-
-bool spin_while_equal(const uint32_t* word, uint32_t expected) {
-  return spin_until<1>(word_spin, [&] { return load(word) != expected; });
 }
 
 }  // namespace procsync

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "layout.h"
-#include "liveness.h"
+#include "platform/liveness.h"
 
 namespace procsync {
 

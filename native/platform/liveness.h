@@ -24,9 +24,6 @@ namespace procsync {
 
 constexpr uint32_t kUserIdMask = 0x3FFFFFFF;
 
-// Kernel thread id of the calling thread (anonymous names, diagnostics).
-uint32_t current_tid();
-
 class Identity {
  public:
   ~Identity();

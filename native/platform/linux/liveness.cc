@@ -1,10 +1,9 @@
-#include "liveness.h"
+#include "platform/liveness.h"
 
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -28,8 +27,6 @@ bool lock_byte(int fd, uint32_t id) {
   return true;
 }
 }  // namespace
-
-uint32_t current_tid() { return uint32_t(syscall(SYS_gettid)); }
 
 Identity::~Identity() { close(fd_); }
 

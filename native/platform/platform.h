@@ -1,0 +1,39 @@
+// The platform seam: with platform/segment.h (segment files and their lifetime) and
+// platform/liveness.h (user ids and whether a user is alive), the only interface between the
+// core and the operating system. One implementation per backend under native/platform/<backend>/
+// (`linux`: futex, /dev/shm, flock, OFD locks); nothing outside native/platform/ includes an OS
+// header.
+//
+// Words are named by address. A backend that keys kernel objects by (segment, offset) instead
+// of by address resolves the address through the mappings it made (platform/segment.h), so
+// the state machines stay plain C++ over `uint32_t*` words, and the JS Atomics fast paths work
+// on every backend.
+#pragma once
+#include <cstdint>
+
+namespace procsync {
+
+// CLOCK_MONOTONIC (or equivalent) in ns.
+int64_t monotonic_ns();
+
+enum class WaitOutcome { kWoken, kTimedOut, kValueChanged };
+// Sleeps while *word == expected, until woken or until `until_ns` (absolute monotonic). Retries
+// interruptions with the same deadline. Returns kTimedOut only when `until_ns` has passed.
+// Sleepers and wakers may be in different processes.
+WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns);
+// Wakes up to n sleepers of the word (n = INT32_MAX for all).
+void wake_word(uint32_t* word, int32_t n);
+
+// The kernel's id of the calling thread (anonymous names, diagnostics only).
+uint32_t current_tid();
+// Online CPUs: spinning never pays on one.
+int cpu_count();
+
+// Exit status of a child process without reaping it (Process.joinSync while the event loop,
+// which reaps children, is blocked): kChildRunning, kChildGone (already reaped, or not our
+// child), or the Python-style exit code (>= 0, or -signal).
+constexpr int kChildRunning = 1 << 20;
+constexpr int kChildGone = (1 << 20) + 1;
+int child_status(int pid);
+
+}  // namespace procsync
