@@ -19,6 +19,7 @@
         "native/cond_family_binding.cc",
         "native/queue.cc",
         "native/queue_binding.cc",
+        "native/constants_binding.cc",
         "native/platform/linux/wait.cc",
         "native/platform/linux/segment.cc",
         "native/platform/linux/liveness.cc",

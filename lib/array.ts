@@ -1,6 +1,7 @@
 // SharedArray / RawArray: a fixed-length array of one element type in shared memory. `.view`
 // is a TypedArray over the shared memory itself: zero copies, writes visible to every process,
 // Atomics.* (except wait) usable on it.
+import { layout } from './layout';
 import { invalidArgType, outOfRange } from './errors';
 import { KindName } from './kinds';
 import { NativeSegment, native } from './native';
@@ -10,7 +11,7 @@ import { ElementType, InputOf, TypeSpec, ValueOf, ViewOf, parseType, typeByCode 
 import { AnyLock, ValueOptions, linkOf, lockFor, openLinkedLock } from './value';
 
 // The segment (its header, then the elements) must fit in 4 GiB (kMaxSegmentSize, native/layout.h).
-const MAX_BYTES = 2 ** 32 - native.stateOffset;
+const MAX_BYTES = 2 ** 32 - layout.stateOffset;
 
 /** A length, or the initial values. */
 type Init<T extends TypeSpec> = number | ArrayLike<InputOf<T>> | Iterable<InputOf<T>>;

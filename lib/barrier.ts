@@ -2,6 +2,7 @@
 // resetting / broken, the counted parties' thread ids, dead-party detection) is native
 // (native/barrier.h); the action is a JS function given per process and run by the last
 // arrival, which then tells the native side to release or break the cycle.
+import { layout } from './layout';
 import { BrokenBarrierError, closedError, coded, invalidArgType } from './errors';
 import { Code, DoneCallback, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, normaliseTimeout, waitTimeout } from './options';
@@ -9,12 +10,8 @@ import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '.
 import { abortReason } from './waitqueue';
 
 // State words (native/barrier.h).
-const W_STATE = 16;
-const W_COUNT = 17;
-const ST_FILLING = 0;
-const ST_BROKEN = 3;
-const RUN_ACTION = 100;
-const MAX_PARTIES = 2 ** 20;
+const { stateWord: W_STATE, countWord: W_COUNT, filling: ST_FILLING, broken: ST_BROKEN, runAction: RUN_ACTION, maxParties: MAX_PARTIES } =
+  layout.barrier;
 
 interface BarrierNative {
   barrierWait(seg: NativeSegment, hasAction: boolean, timeout: number): [number, number];

@@ -3,6 +3,7 @@
 // the same lock. The waiter table, tickets and the notify rules live in native/condition.h:
 // a waiter takes a slot (with a ticket) while it holds the lock, releases the lock fully,
 // sleeps until notify marks its slot, withdraws, and re-acquires the lock to the same level.
+import { layout } from './layout';
 import { Timer, startTimer } from './timers';
 import { coded, closedError, invalidArgType, outOfRange } from './errors';
 import { Kind } from './kinds';
@@ -15,12 +16,9 @@ import { AnyLock, linkOf, openLinkedLock } from './value';
 import { abortReason } from './waitqueue';
 
 // State words (native/condition.h).
-const W_WAITING = 16;
-const W_SLOTS = 32;
-const SLOT_WORDS = 4;
-const SLOT_WAITING = 1;
+const { waitingWord: W_WAITING, slotsWord: W_SLOTS, slotWords: SLOT_WORDS, slotWaiting: SLOT_WAITING, maxWaiters: MAX_WAITERS } =
+  layout.condition;
 const DEFAULT_MAX_WAITERS = 1024;
-const MAX_WAITERS = 65536;
 
 interface CondNative {
   condEnqueue(seg: NativeSegment): number;

@@ -1,6 +1,10 @@
 // Event. Word 0: (generation << 1) | flag; word 1: sleepers (native/event.h). set() bumps the
 // generation and sets the flag in one CAS; a waiter returns true when the flag is set or the
 // generation moved while it waited (threading.Event semantics, even if cleared again).
+import { layout } from './layout';
+
+/** State words (native/event.h). */
+const { stateWord: STATE, sleepersWord: SLEEPERS } = layout.event;
 import { Timer, startTimer } from './timers';
 import { CreateOptions, AsyncWaitOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
@@ -28,8 +32,8 @@ export class Event extends Primitive {
 
   constructor(opts?: CreateOptions & AttachOptions) {
     super(opts?.[kAttach] ?? createSegment({ kind: 'Event' }, opts ?? {}));
-    this.st = this.base;
-    this.sl = this.base + 1;
+    this.st = this.base + STATE;
+    this.sl = this.base + SLEEPERS;
   }
 
   static open(name: string): Event {
@@ -54,7 +58,7 @@ export class Event extends Primitive {
       const next = ((((v >>> 1) + 1) & GEN_MASK) << 1) | 1;
       if (Atomics.compareExchange(this.i32, this.st, v, next) === v) break;
     }
-    if (Atomics.load(this.i32, this.sl) > 0) native.wake(seg, this.off(0), 0x7fffffff);
+    if (Atomics.load(this.i32, this.sl) > 0) native.wake(seg, this.off(STATE), 0x7fffffff);
   }
 
   clear(): void {
@@ -69,7 +73,7 @@ export class Event extends Primitive {
     const v = Atomics.load(this.i32, this.st);
     if (v & 1) return true;
     if (t === 0) return false;
-    return native.eventWait(seg, this.off(0), this.off(1), v, t) === Code.OK;
+    return native.eventWait(seg, this.off(STATE), this.off(SLEEPERS), v, t) === Code.OK;
   }
 
   /** Waits without blocking the event loop. */
@@ -108,7 +112,7 @@ export class Event extends Primitive {
     if (this.inflight !== null || this.waiters.size === 0 || this.isClosed) return;
     // Every waiter left saw the generation of `cur` (the loop above resolved the others), so
     // one native wait for "the word differs from cur" serves them all.
-    this.inflight = native.eventWait(this.seg, this.off(0), this.off(1), cur, -1, () => {
+    this.inflight = native.eventWait(this.seg, this.off(STATE), this.off(SLEEPERS), cur, -1, () => {
       this.inflight = null;
       if (!this.isClosed) this.pump();
     });

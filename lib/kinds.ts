@@ -1,22 +1,19 @@
-// Kind numbers stored in segment headers (native/layout.h) and the class names of API.md.
-export const Kind = {
-  Lock: 1,
-  RLock: 2,
-  Semaphore: 3,
-  BoundedSemaphore: 4,
-  Event: 5,
-  Condition: 6,
-  Barrier: 7,
-  Value: 8,
-  RawValue: 9,
-  SharedArray: 10,
-  RawArray: 11,
-  Queue: 12,
-  JoinableQueue: 13,
-  SimpleQueue: 14,
-} as const;
+// The kinds of primitive: their class names (API.md) and the numbers stored in segment headers,
+// which the core hands over (native/layout.h kKindNames, via lib/layout.ts).
+import { layout } from './layout';
 
-export type KindName = keyof typeof Kind;
+const names = [
+  'Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event', 'Condition', 'Barrier', 'Value',
+  'RawValue', 'SharedArray', 'RawArray', 'Queue', 'JoinableQueue', 'SimpleQueue',
+] as const;
+
+export type KindName = (typeof names)[number];
+
+/** Kind number of each class name. */
+export const Kind = Object.fromEntries(names.map((n) => [n, layout.kinds[n]])) as Record<KindName, number>;
+
+/** The class names the TypeScript layer knows (checked against the core's in test/layout.test.ts). */
+export const kindNames: readonly KindName[] = names;
 
 const byNumber = new Map<number, KindName>(
   (Object.keys(Kind) as KindName[]).map((k) => [Kind[k], k]),

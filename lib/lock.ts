@@ -1,15 +1,15 @@
 // Lock: non-recursive, released by anyone (Python semantics). State word 0 holds the owner's
 // user id (bits 0-29) and a sleepers bit (30); see native/lock.h. The uncontended paths are
 // one JS Atomics operation on the mapped word; waiting goes native.
+import { layout } from './layout';
 import { coded, invalidArgType, ProcsyncError } from './errors';
 import { Code, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { AcquireQueue, abortReason } from './waitqueue';
 
-/** The owner's user id in a lock word (native/lock.h kOwnerMask). */
-export const OWNER_MASK = 0x3fffffff;
-export const WAITERS = 0x40000000;
+/** The owner's user id in a lock word, and the sleepers bit (native/lock.h). */
+export const { ownerMask: OWNER_MASK, waiters: WAITERS } = layout.lock;
 
 export function ownerDiedWarning(p: { kind: string; name: string }): void {
   process.emitWarning(`${p.kind} '${p.name}': its owner died holding it; the lock was taken over`, {
@@ -30,10 +30,10 @@ export abstract class LockBase extends Primitive {
 
   protected constructor(seg: NativeSegment) {
     super(seg);
-    this.w = this.base;
+    this.w = this.base + layout.lock.ownerWord;
     this.queue = new AcquireQueue({
       tryNow: () => this.tryTake(),
-      start: (t, cb) => native.lockAcquire(this.seg, this.off(0), t, cb),
+      start: (t, cb) => native.lockAcquire(this.seg, this.off(layout.lock.ownerWord), t, cb),
       undo: () => this.undoTake(),
       error: (code) => new Error(`unexpected native result ${code}`),
       ownerDied: () => ownerDiedWarning(this),
@@ -50,7 +50,7 @@ export abstract class LockBase extends Primitive {
   /** Gives back a take whose waiter gave up meanwhile. */
   protected undoTake(): void {
     const v = Atomics.exchange(this.i32, this.w, 0);
-    if (v & WAITERS) native.wake(this.rawSegment(), this.off(0), 1);
+    if (v & WAITERS) native.wake(this.rawSegment(), this.off(layout.lock.ownerWord), 1);
   }
 
   /** Blocking acquire: waits until acquired (true) or until the timeout (false). */
@@ -58,7 +58,7 @@ export abstract class LockBase extends Primitive {
     const seg = this.seg;
     const t = opts === undefined ? -1 : waitTimeout(opts);
     if (this.tryTake()) return true;
-    const code = native.lockAcquire(seg, this.off(0), t);
+    const code = native.lockAcquire(seg, this.off(layout.lock.ownerWord), t);
     if (code === Code.OK || code === Code.OWNER_DIED) {
       if (code === Code.OWNER_DIED) ownerDiedWarning(this);
       this.taken();
@@ -77,7 +77,7 @@ export abstract class LockBase extends Primitive {
       if (this.queue.idle && this.tryTake()) return Promise.resolve(true);
       if (t === 0) {
         // One attempt, which also takes over from a dead owner.
-        const code = native.lockAcquire(seg, this.off(0), 0);
+        const code = native.lockAcquire(seg, this.off(layout.lock.ownerWord), 0);
         if (code === Code.OWNER_DIED) ownerDiedWarning(this);
         const ok = code === Code.OK || code === Code.OWNER_DIED;
         if (ok) this.taken();
@@ -167,7 +167,7 @@ export class Lock extends LockBase {
     const v = Atomics.exchange(this.i32, this.w, 0);
     if (v === 0) throw coded('ERR_RELEASED_TOO_MANY_TIMES', 'release of an unlocked Lock');
     // Someone sleeps on the word: wake one (it re-takes with the sleepers bit set).
-    if (v & WAITERS) native.wake(seg, this.off(0), 1);
+    if (v & WAITERS) native.wake(seg, this.off(layout.lock.ownerWord), 1);
     if (this.releaseHooks !== null) this.runReleaseHooks();
   }
 }

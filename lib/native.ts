@@ -55,12 +55,11 @@ export interface Native {
   lockAcquire(seg: NativeSegment, offset: number, timeout: number, cb: DoneCallback): number;
   /** The pid recorded for a user id of the segment, or null when unknown. */
   userPid(seg: NativeSegment, userId: number): number | null;
-  lockRelease(seg: NativeSegment, offset: number): number;
   semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number): number;
   semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number, cb: DoneCallback): number;
   eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
   eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
-  stateOffset: number;
+  layout: unknown;
   // Later primitives add their own entry points; they are typed in their own modules.
   [extra: string]: unknown;
 }
@@ -91,19 +90,5 @@ native.setErrorClass(ProcsyncError);
 /** This JS thread's kernel thread id (for anonymous names). */
 export const threadId: number = native.threadId();
 
-/** Result codes of native operations (native/common.h). */
-export const Code = {
-  OK: 0,
-  TIMEOUT: 1,
-  CANCELLED: 2,
-  OWNER_DIED: 3,
-  BROKEN: 4,
-  RELEASED_TOO_MANY: -1,
-  NOT_OWNER: -2,
-  LOCK_NOT_HELD: -3,
-  OUT_OF_RANGE: -4,
-  CORRUPT: -5,
-  CLOSED: -6,
-  MESSAGE_TOO_LARGE: -7,
-  SYS: -8,
-} as const;
+/** Result codes of native operations (native/common.h, handed over by the addon). */
+export const Code = (native.layout as { codes: import('./layout').Layout['codes'] }).codes;

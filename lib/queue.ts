@@ -3,6 +3,7 @@
 // native call that copies the record under the queue's robust mutex; blocking sync forms wait
 // natively, async forms wait natively for "could succeed now" and then try on the JS thread
 // (lib/queue-waits.ts), so an aborted or timed-out async call has changed nothing.
+import { layout } from './layout';
 import { Empty, Full, ProcsyncError, coded, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { Code, DoneCallback, NativeSegment, native } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, waitTimeout } from './options';
@@ -12,18 +13,13 @@ import { ItemWriter, MIN_ITEM_BYTES, decodeItem } from './item-codec';
 import { NOT_NOW, WaitLine } from './queue-waits';
 import { abortReason } from './waitqueue';
 
-/** Word indices in the state (native/queue.h). */
-const W_PUT_SEQ = 20;
-/** What queueWait waits for. */
-const CAN_GET = 0;
-const CAN_PUT = 1;
-const JOINED = 2;
+/** Word indices in the state and what queueWait waits for (native/queue.h). */
+const { putSeqWord: W_PUT_SEQ, canGet: CAN_GET, canPut: CAN_PUT, joined: JOINED } = layout.queue;
 /** The smallest encoded item plus the 4-byte length prefix. */
 const MIN_RECORD = MIN_ITEM_BYTES + 4;
 
 export const DEFAULT_CAPACITY = 1024 * 1024;
-const MAX_CAPACITY = 2 ** 30;
-const MAX_MAXSIZE = 0x7fffffff;
+const { maxCapacity: MAX_CAPACITY, maxMaxsize: MAX_MAXSIZE } = layout.queue;
 
 interface QueueNative {
   queuePut(seg: NativeSegment, bytes: Uint8Array, length: number, timeoutMs: number): number;

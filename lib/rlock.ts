@@ -1,6 +1,7 @@
 // RLock: owned by one thread of one process; the owner may re-acquire and must release as
 // many times. Word 0 as Lock (owner user id + sleepers bit); word 1 the recursion count, written
 // by the owner only.
+import { layout } from './layout';
 import { coded } from './errors';
 import { native } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
@@ -13,7 +14,7 @@ export class RLock extends LockBase {
 
   constructor(opts?: CreateOptions & AttachOptions) {
     super(opts?.[kAttach] ?? createSegment({ kind: 'RLock' }, opts ?? {}));
-    this.c = this.base + 1;
+    this.c = this.base + layout.lock.countWord;
   }
 
   /** Opens an existing RLock by name. */
@@ -82,7 +83,7 @@ export class RLock extends LockBase {
     }
     this.i32[this.c] = 0;
     const old = Atomics.exchange(this.i32, this.w, 0);
-    if (old & WAITERS) native.wake(seg, this.off(0), 1);
+    if (old & WAITERS) native.wake(seg, this.off(layout.lock.ownerWord), 1);
     if (this.releaseHooks !== null) this.runReleaseHooks();
   }
 

@@ -2,6 +2,10 @@
 // acquire is a CAS-decrement when the value is positive; release a CAS-add (checked against
 // the bound in the same CAS for BoundedSemaphore, so the check is atomic) plus a wake only
 // when someone sleeps.
+import { layout } from './layout';
+
+/** State words (native/semaphore.h). */
+const { valueWord: VALUE, sleepersWord: SLEEPERS } = layout.semaphore;
 import { coded, invalidArgType, outOfRange } from './errors';
 import { Code, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkSignal, waitTimeout } from './options';
@@ -31,12 +35,12 @@ abstract class SemaphoreBase extends Primitive {
 
   protected constructor(seg: NativeSegment, bounded: boolean) {
     super(seg);
-    this.v = this.base;
-    this.s = this.base + 1;
+    this.v = this.base + VALUE;
+    this.s = this.base + SLEEPERS;
     this.bound = bounded ? this.info.params[0] : MAX;
     this.queue = new AcquireQueue({
       tryNow: () => this.tryTake(),
-      start: (t, cb) => native.semAcquire(this.seg, this.off(0), this.off(1), t, cb),
+      start: (t, cb) => native.semAcquire(this.seg, this.off(VALUE), this.off(SLEEPERS), t, cb),
       undo: () => this.add(1),
       error: (code) => new Error(`unexpected native result ${code}`),
     });
@@ -56,7 +60,7 @@ abstract class SemaphoreBase extends Primitive {
     const t = opts === undefined ? -1 : waitTimeout(opts);
     if (this.tryTake()) return true;
     if (t === 0) return false;
-    return native.semAcquire(seg, this.off(0), this.off(1), t) === Code.OK;
+    return native.semAcquire(seg, this.off(VALUE), this.off(SLEEPERS), t) === Code.OK;
   }
 
   /** Acquire without blocking the event loop; resolves false on timeout. */
@@ -92,7 +96,7 @@ abstract class SemaphoreBase extends Primitive {
     }
     // Value first, then the sleepers count (seq_cst): a sleeper announces itself before it
     // re-checks the value in the futex, so one of the two sides always sees the other.
-    if (Atomics.load(this.i32, this.s) > 0) native.wake(this.rawSegment(), this.off(0), n);
+    if (Atomics.load(this.i32, this.s) > 0) native.wake(this.rawSegment(), this.off(VALUE), n);
   }
 
   /** The current value. */

@@ -189,7 +189,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_lock_family(env, exports);
   register_cond_family(env, exports);
   register_queue(env, exports);
-  exports.Set("stateOffset", Napi::Number::New(env, double(kStateOffset)));
+  register_constants(env, exports);
   return exports;
 }
 

@@ -9,6 +9,9 @@
 
 namespace procsync {
 
+constexpr uint32_t kEventStateWord = 0;
+constexpr uint32_t kEventSleepersWord = 1;
+
 // kOk when set (now or since `expected` was read), kTimeout, kCancelled.
 OpResult event_wait(uint32_t* state, uint32_t* sleepers, uint32_t expected, const WaitCtx& ctx);
 

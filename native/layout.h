@@ -33,6 +33,12 @@ enum Kind : uint32_t {
   kKindMax = kSimpleQueue,
 };
 
+// The class name of each kind (API.md), indexed by kind number; [0] is unused.
+constexpr const char* kKindNames[kKindMax + 1] = {
+    "", "Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event", "Condition", "Barrier",
+    "Value", "RawValue", "SharedArray", "RawArray", "Queue", "JoinableQueue", "SimpleQueue",
+};
+
 struct Header {
   uint32_t magic;
   uint32_t version;

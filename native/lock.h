@@ -13,6 +13,8 @@
 
 namespace procsync {
 
+constexpr uint32_t kLockOwnerWord = 0;
+constexpr uint32_t kRLockCountWord = 1;
 constexpr uint32_t kOwnerMask = 0x3FFFFFFF;  // = kUserIdMask
 constexpr uint32_t kLockWaiters = 0x40000000;
 

@@ -29,16 +29,6 @@ Napi::Value UserPid(const Napi::CallbackInfo& info) {
   return pid ? Napi::Number::New(env, pid) : env.Null();
 }
 
-// lockRelease(seg, offset) -> code
-Napi::Value LockRelease(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  SegmentHandle* s = unwrap_segment(env, info[0]);
-  if (!s) return env.Null();
-  uint32_t* w = word_arg(env, s, info[1]);
-  if (!w) return env.Null();
-  return Napi::Number::New(env, lock_release(w));
-}
-
 // semAcquire(seg, valueOffset, sleepersOffset, timeoutMs, cb?)
 Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -72,7 +62,6 @@ Napi::Value EventWait(const Napi::CallbackInfo& info) {
 
 void register_lock_family(Napi::Env env, Napi::Object exports) {
   exports.Set("lockAcquire", Napi::Function::New(env, LockAcquire));
-  exports.Set("lockRelease", Napi::Function::New(env, LockRelease));
   exports.Set("userPid", Napi::Function::New(env, UserPid));
   exports.Set("semAcquire", Napi::Function::New(env, SemAcquire));
   exports.Set("eventWait", Napi::Function::New(env, EventWait));

@@ -9,6 +9,9 @@
 
 namespace procsync {
 
+constexpr uint32_t kSemValueWord = 0;
+constexpr uint32_t kSemSleepersWord = 1;
+
 OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const WaitCtx& ctx);
 
 }  // namespace procsync

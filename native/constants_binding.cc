@@ -1,0 +1,51 @@
+// The constants that TypeScript shares with the core — kind numbers, result codes, state word
+// indices and encodings — handed over from the headers that define them, so lib/ never copies
+// a number by hand (lib/layout.ts reads this object; test/layout.test.ts checks the names).
+#include "barrier.h"
+#include "condition.h"
+#include "event.h"
+#include "layout.h"
+#include "lock.h"
+#include "napi_util.h"
+#include "queue.h"
+#include "semaphore.h"
+
+namespace procsync {
+
+namespace {
+Napi::Object object(Napi::Env env, std::initializer_list<std::pair<const char*, double>> fields) {
+  Napi::Object o = Napi::Object::New(env);
+  for (auto& f : fields) o.Set(f.first, Napi::Number::New(env, f.second));
+  return o;
+}
+}  // namespace
+
+void register_constants(Napi::Env env, Napi::Object exports) {
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("stateOffset", Napi::Number::New(env, double(kStateOffset)));
+  Napi::Object kinds = Napi::Object::New(env);
+  for (uint32_t k = 1; k <= kKindMax; k++) kinds.Set(kKindNames[k], Napi::Number::New(env, k));
+  c.Set("kinds", kinds);
+  c.Set("codes", object(env, {{"OK", kOk}, {"TIMEOUT", kTimeout}, {"CANCELLED", kCancelled},
+                              {"OWNER_DIED", kOwnerDied}, {"BROKEN", Result::kBroken},
+                              {"RELEASED_TOO_MANY", kErrReleasedTooMany}, {"NOT_OWNER", kErrNotOwner},
+                              {"LOCK_NOT_HELD", kErrLockNotHeld}, {"OUT_OF_RANGE", kErrOutOfRange},
+                              {"CORRUPT", kErrCorrupt}, {"CLOSED", kErrClosed},
+                              {"MESSAGE_TOO_LARGE", kErrMessageTooLarge}, {"SYS", kErrSys}}));
+  c.Set("lock", object(env, {{"ownerWord", kLockOwnerWord}, {"countWord", kRLockCountWord},
+                             {"ownerMask", kOwnerMask}, {"waiters", kLockWaiters}}));
+  c.Set("semaphore", object(env, {{"valueWord", kSemValueWord}, {"sleepersWord", kSemSleepersWord}}));
+  c.Set("event", object(env, {{"stateWord", kEventStateWord}, {"sleepersWord", kEventSleepersWord}}));
+  c.Set("condition", object(env, {{"waitingWord", cond::kWaitingWord}, {"slotsWord", cond::kSlotsWord},
+                                  {"slotWords", cond::kSlotWords}, {"slotWaiting", cond::kSlotWaiting},
+                                  {"maxWaiters", cond::kMaxWaiters}}));
+  c.Set("barrier", object(env, {{"stateWord", barrier::kStateWord}, {"countWord", barrier::kCountWord},
+                                {"filling", barrier::kStFilling}, {"broken", barrier::kStBroken},
+                                {"runAction", barrier::kRunAction}, {"maxParties", barrier::kMaxParties}}));
+  c.Set("queue", object(env, {{"putSeqWord", qw::kPutSeq}, {"canGet", double(QueueReady::kCanGet)},
+                              {"canPut", double(QueueReady::kCanPut)}, {"joined", double(QueueReady::kJoined)},
+                              {"maxCapacity", kQueueMaxCapacity}, {"maxMaxsize", kQueueMaxMaxsize}}));
+  exports.Set("layout", c);
+}
+
+}  // namespace procsync
