@@ -7,6 +7,7 @@
         "native/napi_util.cc",
         "native/lock_family_binding.cc",
         "native/layout.cc",
+        "native/kinds.cc",
         "native/wait.cc",
         "native/spin.cc",
         "native/waiter.cc",

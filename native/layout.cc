@@ -2,70 +2,9 @@
 
 #include <cstring>
 
-#include "barrier.h"
-#include "condition.h"
-#include "queue.h"
-#include "state_mutex.h"
+#include "kinds.h"
 
 namespace procsync {
-
-namespace {
-// Element sizes of the Value/SharedArray type codes, in the order of lib/types.ts.
-constexpr uint32_t kTypeSizes[] = {1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 1};
-constexpr uint32_t kTypeCount = sizeof(kTypeSizes) / sizeof(kTypeSizes[0]);
-constexpr uint64_t round8(uint64_t n) { return (n + 7) & ~uint64_t(7); }
-constexpr uint32_t kMaxInt32 = 0x7fffffff;
-}  // namespace
-
-namespace {
-bool kind_state_size(uint32_t kind, const uint32_t p[4], uint64_t* out) {
-  switch (kind) {
-    case kLock:
-    case kRLock:
-    case kEvent:
-      if (p[0] || p[1] || p[2] || p[3]) return false;
-      *out = 64;
-      return true;
-    case kSemaphore:
-    case kBoundedSemaphore:
-      // p0: initial value (Semaphore) or bound (BoundedSemaphore).
-      if (p[0] > kMaxInt32 || p[1] || p[2] || p[3]) return false;
-      *out = 64;
-      return true;
-    case kValue:
-    case kRawValue:
-      if (p[0] >= kTypeCount || p[1] || p[2] || p[3]) return false;
-      *out = 8;
-      return true;
-    case kSharedArray:
-    case kRawArray: {
-      // p0: type, p1: length.
-      if (p[0] >= kTypeCount || p[2] || p[3]) return false;
-      uint64_t bytes = uint64_t(kTypeSizes[p[0]]) * p[1];  // < 2**35: no overflow
-      *out = round8(bytes == 0 ? 8 : bytes);
-      return true;
-    }
-    case kCondition:
-      // p0: waiter slots (maxWaiters).
-      if (p[0] < 1 || p[0] > cond::kMaxWaiters || p[1] || p[2] || p[3]) return false;
-      *out = cond::state_size(p[0]);
-      return true;
-    case kBarrier:
-      // p0: parties; p1: default timeout in ms + 1 (0: none).
-      if (p[0] < 1 || p[0] > barrier::kMaxParties || p[2] || p[3]) return false;
-      *out = barrier::state_size(p[0]);
-      return true;
-    case kQueue:
-    case kJoinableQueue:
-    case kSimpleQueue:
-      // p0: maxsize (items), p1: capacity (bytes); see native/queue.h.
-      if (p[2] || p[3]) return false;
-      return queue_state_size(p[0], p[1], out);
-    default:
-      return false;
-  }
-}
-}  // namespace
 
 bool state_size_for(uint32_t kind, const uint32_t p[4], uint64_t* out, bool* too_large) {
   if (too_large) *too_large = false;
@@ -81,13 +20,21 @@ bool state_size_for(uint32_t kind, const uint32_t p[4], uint64_t* out, bool* too
   return true;
 }
 
-bool init_kind_state(uint32_t kind, const uint32_t params[4], uint8_t* state) {
-  // Every state starts zeroed (ftruncate): a free state mutex is the word 0, so there is
-  // nothing to initialise today. Kept as the one place a kind would do it.
-  (void)kind;
-  (void)params;
-  (void)state;
-  return true;
+void write_new_segment(uint8_t* base, uint64_t size, uint64_t state_size, uint32_t kind,
+                       const uint32_t params[4], uint32_t flags, uint32_t link_kind,
+                       const std::string& link_name, const uint8_t* init_state, uint64_t init_len) {
+  Header* h = reinterpret_cast<Header*>(base);
+  h->magic = kMagic;
+  h->version = kLayoutVersion;
+  h->kind = kind;
+  h->flags = flags;
+  h->total_size = size;
+  memcpy(h->params, params, sizeof h->params);
+  h->state_size = uint32_t(state_size);
+  h->link_kind = link_kind;
+  memcpy(base + kLinkOffset, link_name.data(), link_name.size() < kMaxNameLen ? link_name.size() : kMaxNameLen);
+  if (init_len) memcpy(base + kStateOffset, init_state, init_len);
+  __atomic_store_n(&h->init, 1u, __ATOMIC_RELEASE);
 }
 
 bool valid_name(const std::string& name) {

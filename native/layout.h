@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "kinds.h"
+
 namespace procsync {
 
 constexpr uint32_t kMagic = 0x43595350;  // "PSYC" little-endian
@@ -27,17 +29,6 @@ constexpr size_t kMaxNameLen = 200;
 constexpr uint64_t kMaxSegmentSize = uint64_t(1) << 32;
 constexpr uint64_t kMaxStateSize = kMaxSegmentSize - kStateOffset;
 
-enum Kind : uint32_t {
-  kLock = 1, kRLock, kSemaphore, kBoundedSemaphore, kEvent, kCondition, kBarrier,
-  kValue, kRawValue, kSharedArray, kRawArray, kQueue, kJoinableQueue, kSimpleQueue,
-  kKindMax = kSimpleQueue,
-};
-
-// The class name of each kind (API.md), indexed by kind number; [0] is unused.
-constexpr const char* kKindNames[kKindMax + 1] = {
-    "", "Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event", "Condition", "Barrier",
-    "Value", "RawValue", "SharedArray", "RawArray", "Queue", "JoinableQueue", "SimpleQueue",
-};
 
 struct Header {
   uint32_t magic;
@@ -60,8 +51,12 @@ static_assert(sizeof(Header) == kHeaderSize, "header is 64 bytes");
 bool state_size_for(uint32_t kind, const uint32_t params[4], uint64_t* state_size,
                     bool* too_large = nullptr);
 
-// Fills the parts of a new state that cannot be plain bytes from JS (none today), before the segment is published. False on failure.
-bool init_kind_state(uint32_t kind, const uint32_t params[4], uint8_t* state);
+
+// Fills a new, zeroed segment of `size` bytes: header, link name, initial state bytes; the
+// `init` word last (release), so that an opener that validates it sees everything else.
+void write_new_segment(uint8_t* base, uint64_t size, uint64_t state_size, uint32_t kind,
+                       const uint32_t params[4], uint32_t flags, uint32_t link_kind,
+                       const std::string& link_name, const uint8_t* init_state, uint64_t init_len);
 
 // Name rules of API.md: /^[A-Za-z0-9._-]{1,200}$/.
 bool valid_name(const std::string& name);

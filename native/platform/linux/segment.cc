@@ -245,24 +245,8 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
   uint8_t* base = map_segment(fd, size);
   if (!base) return fail("mmap");
   // The reserved pages read as zeros; fill the header, link name and initial state.
-  Header* h = reinterpret_cast<Header*>(base);
-  h->magic = kMagic;
-  h->version = kLayoutVersion;
-  h->kind = spec.kind;
-  h->flags = spec.persistent ? kFlagPersistent : 0;
-  h->total_size = size;
-  memcpy(h->params, spec.params, sizeof h->params);
-  h->state_size = uint32_t(state_size);
-  h->link_kind = spec.link_kind;
-  memcpy(base + kLinkOffset, spec.link_name.data(), std::min(spec.link_name.size(), kMaxNameLen));
-  if (spec.init_state_len) memcpy(base + kStateOffset, spec.init_state, spec.init_state_len);
-  if (!init_kind_state(spec.kind, spec.params, base + kStateOffset)) {
-    unmap_segment(base, size);
-    errno = EINVAL;
-    return fail("initialising the state");
-  }
-  // Published last: an opener that validates init == 1 (acquire) sees everything above.
-  __atomic_store_n(&h->init, 1u, __ATOMIC_RELEASE);
+  write_new_segment(base, size, state_size, spec.kind, spec.params, spec.persistent ? kFlagPersistent : 0,
+                    spec.link_kind, spec.link_name, spec.init_state, spec.init_state_len);
   auto m = std::make_shared<Mapping>(spec.name, fd, base, size, true);
   const std::string path = segment_path(spec.name);
   if (link(tmp.c_str(), path.c_str()) != 0) {
