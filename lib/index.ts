@@ -54,6 +54,9 @@ export function listSegments(): { name: string; held: boolean }[] {
 
 if (isMainThread) sweep();
 
+/** The native backend that was loaded: 'linux' (futex, /dev/shm, OFD locks), 'posix' or 'windows'. */
+export const backend: 'linux' | 'posix' | 'windows' = native.backend as 'linux' | 'posix' | 'windows';
+
 export { Primitive } from './primitive';
 export { Lock } from './lock';
 export { RLock } from './rlock';

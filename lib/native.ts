@@ -60,6 +60,8 @@ export interface Native {
   eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
   eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
   layout: unknown;
+  /** The native backend: 'linux', 'posix' or 'windows' (native/platform/). */
+  backend: string;
   // Later primitives add their own entry points; they are typed in their own modules.
   [extra: string]: unknown;
 }

@@ -190,6 +190,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_cond_family(env, exports);
   register_queue(env, exports);
   register_constants(env, exports);
+  exports.Set("backend", Napi::String::New(env, backend_name()));
   return exports;
 }
 

@@ -13,6 +13,9 @@
 
 namespace procsync {
 
+// The backend's name, as `procsync.backend` reports it ('linux', 'posix', 'windows').
+const char* backend_name();
+
 // CLOCK_MONOTONIC (or equivalent) in ns.
 int64_t monotonic_ns();
 
