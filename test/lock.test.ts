@@ -1,17 +1,11 @@
 // Lock and RLock: CPython's _TestLock behaviours, cross-process ownership, owner death, async.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Lock, RLock } from 'procsync';
 import { runChild, startChild, until } from './helpers/children';
 import { segmentFile } from './helpers/segment-file';
+import { useTracked } from './helpers/track';
 
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(p: T): T {
-  opened.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 describe('Lock', () => {
   it('acquires, refuses a second acquire, releases (CPython _TestLock.test_lock)', () => {
