@@ -80,4 +80,5 @@ export type { LeaseOptions } from './options';
 export type { LeaseLock, RemoteSemaphore, RemoteRWLock, LockContext } from './lock';
 export type { RemoteEvent } from './event';
 export type { RemoteLocks, LockOptions, LockInfo, LockMode, GrantedLock } from './locks';
+export type { AsyncLock, AsyncSemaphore, AsyncEvent } from '../contract';
 export { ProcsyncError } from '../errors';
