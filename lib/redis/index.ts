@@ -7,6 +7,7 @@ import { checkInt, checkObject } from '../options';
 import { bounded, loadClientLibrary, unavailable } from './client';
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_PREFIX, INBOX_RETRY_MS } from './constants';
 import { checkPrefix, Remote } from './remote';
+import * as scripts from './scripts';
 
 export interface ConnectOptions {
   /** Prefix of every key (default 'procsync:'): clients with different prefixes do not meet. */
@@ -72,7 +73,15 @@ export async function connect(urlOrClient: string | object, opts?: ConnectOption
     if (own) client.disconnect();
     throw e instanceof Error && 'code' in e ? e : unavailable('connect', e);
   }
-  return new Remote(client, blocker, own, prefix, timeout);
+  const remote = new Remote(client, blocker, own, prefix, timeout);
+  try {
+    // Each call is then one round trip in order (no NOSCRIPT retry that could reorder calls).
+    await remote.conn.preload(Object.values(scripts), 'connect');
+  } catch (e) {
+    await remote.close();
+    throw e;
+  }
+  return remote;
 }
 
 export type { Remote } from './remote';
