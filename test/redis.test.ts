@@ -50,6 +50,29 @@ describe('procsync/redis: Lock', () => {
     await other.close();
   });
 
+  it('one server round trip per uncontended acquire and one per release', async () => {
+    const name = uniq('rt');
+    const l = remote.Lock(name);
+    await l.acquire(); // the wake loop's first BLPOP (its own connection) is not counted below
+    await l.release();
+    // Every command this client sends goes through sendCommand: count them.
+    const c = remote.conn.client as unknown as { sendCommand(cmd: { name: string }): unknown };
+    const sent: string[] = [];
+    const orig = c.sendCommand;
+    c.sendCommand = function (cmd) {
+      sent.push(cmd.name);
+      return orig.call(this, cmd);
+    };
+    try {
+      await l.acquire();
+      sent.push('|');
+      await l.release();
+    } finally {
+      c.sendCommand = orig;
+    }
+    expect(sent).toEqual(['evalsha', '|', 'evalsha']);
+  });
+
   it('a held lease is renewed: held across several leases, a waiter meanwhile times out', async () => {
     const name = uniq('renew');
     const a = remote.Lock(name, { lease: 1000 });

@@ -90,19 +90,21 @@ local function unqueue(R, id)
   redis.call('HDEL', R .. ':qm', id)
 end
 -- grants; an exclusive grant takes the next fencing token (a decimal string; '' for shared)
-local function grant(R, id, mode, now, lease)
-  unqueue(R, id)
+local function grant(R, id, mode, now, lease, queued)
+  if queued then unqueue(R, id) end
   redis.call('ZADD', R .. ':h', now + lease, id)
   local tok = ''
   if mode == 'x' then
     local tk = R .. ':tok'
-    if redis.call('EXISTS', tk) == 0 then
-      -- the counter is gone (first use, or a restart that lost the data): start above every
-      -- token given before, from the server clock in microseconds
+    local n = redis.call('INCR', tk)
+    if n == 1 then
+      -- the counter was missing (first use, or a restart that lost the data): start above
+      -- every token given before, from the server clock in microseconds
       local t = redis.call('TIME')
       redis.call('SET', tk, t[1] .. string.format('%06d', tonumber(t[2])))
+      n = redis.call('INCR', tk)
     end
-    tok = string.format('%.0f', redis.call('INCR', tk))
+    tok = string.format('%.0f', n)
   end
   redis.call('HSET', R .. ':hm', id, mode .. ':' .. tok)
   return tok
@@ -118,6 +120,10 @@ local wttl, pfx, ittl, steal = tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9]), AR
 if not checkcap(R, cap) then return {-1, redis.call('GET', R .. ':cap')} end
 if ARGV[11] ~= '' then redis.call('SADD', ARGV[11], ARGV[12]) end
 local now = nowms()
+if redis.call('EXISTS', R .. ':h', R .. ':q') == 0 then
+  -- nobody holds it and nobody waits (the uncontended case): granted, nothing to prune
+  return {1, grant(R, id, mode, now, lease, false)}
+end
 local pruned = prune(R, now)
 local held = redis.call('HGET', R .. ':hm', id)
 if held then
@@ -128,14 +134,14 @@ end
 if steal == '1' then
   for _, h in ipairs(redis.call('ZRANGE', R .. ':h', 0, -1)) do notify(pfx, h, 's' .. h, ittl) end
   redis.call('DEL', R .. ':h', R .. ':hm')
-  return {1, grant(R, id, mode, now, lease)}
+  return {1, grant(R, id, mode, now, lease, true)}
 end
 local rank = redis.call('ZRANK', R .. ':q', id)
 local queued = rank ~= false
 if not queued then rank = redis.call('ZCARD', R .. ':q') end
 local n, xheld = holders(R)
 if eligible(R, cap, mode, rank, n, xheld) then
-  local tok = grant(R, id, mode, now, lease)
+  local tok = grant(R, id, mode, now, lease, queued)
   if mode ~= 'x' then wake(R, cap, pfx, ittl) end
   return {1, tok}
 end
@@ -153,10 +159,17 @@ return {0, ''}
 /** ARGV: R, id, cap, inbox prefix, inbox ttl. Returns 1 released, 0 not held (lease ran out, or stolen). */
 export const RELEASE = `${PRELUDE}
 local R, id, cap, pfx, ittl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
-prune(R, nowms())
-local had = redis.call('ZREM', R .. ':h', id)
+local now = nowms()
+local e = redis.call('ZSCORE', R .. ':h', id)
+local had = 0
+if e and tonumber(e) > now then had = 1 end
+redis.call('ZREM', R .. ':h', id)
 redis.call('HDEL', R .. ':hm', id)
-wake(R, cap, pfx, ittl)
+-- someone may be let in (or an expired holder be let go) only if someone waits
+if redis.call('EXISTS', R .. ':q') == 1 then
+  prune(R, now)
+  wake(R, cap, pfx, ittl)
+end
 return had
 `;
 
