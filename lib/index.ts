@@ -82,3 +82,6 @@ export type { TypeSpec, TypeName, TypeCode, ValueOf, InputOf, ViewOf } from './t
 // Process (lib/process.ts)
 export { Process, currentProcess, cpuCount, activeChildren } from './process';
 export type { ProcessOptions } from './process';
+
+// The shapes shared with procsync/redis (lib/contract.ts)
+export type { AsyncLock, AsyncSemaphore, AsyncEvent } from './contract';
