@@ -27,8 +27,8 @@ function makeContext({ shared, slot, rand, t0, thread }) {
      *  which a kill lands there. Sync form blocks the thread (as sync callers do). */
     async hold() {
       const r = rand.next();
-      if (r < 0.5) return;
-      const ms = r < 0.9 ? 0 : rand.int(1, 5);
+      if (r < 0.3) return;
+      const ms = r < 0.7 ? 0 : rand.int(1, 20);
       if (ctx.sync) Atomics.wait(sleepCell, 0, 0, ms);
       else await new Promise((res) => (ms === 0 ? setImmediate(res) : setTimeout(res, ms)));
     },

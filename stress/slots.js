@@ -25,6 +25,24 @@ function markProcessDead(shared, pid) {
   }
 }
 
+const HOLDING = ['LOCK_INTENT', 'RLOCK_INTENT', 'ARR_INTENT', 'COND_INTENT', 'SEM_HELD', 'BSEM_HELD', 'JQ_GET_PHASE'].map((f) => F[f]);
+const INSIDE = ['SEM_PHASE', 'BSEM_PHASE', 'Q_PUT_ID', 'Q_GET_PHASE', 'JQ_PUT_ID', 'BARRIER_PHASE', 'WAIT_ON'].map((f) => F[f]);
+
+/**
+ * Pids of the processes with a live actor inside a critical section or holding a count (or, if
+ * there is none, inside a put, a get or a wait): the targets of aimed kills.
+ */
+function busyPids(shared) {
+  const holding = new Set();
+  const inside = new Set();
+  for (const s of allSlots(shared)) {
+    if (!alive(s)) continue;
+    if (HOLDING.some((f) => s.get(f) !== 0)) holding.add(s.get(F.PID));
+    else if (INSIDE.some((f) => s.get(f) !== 0)) inside.add(s.get(F.PID));
+  }
+  return holding.size ? holding : inside;
+}
+
 /** "pid 123 worker, lockOp (sync, blocked)" for messages. */
 function describeSlot(s) {
   const op = OPS[s.get(F.OP) - 1];
@@ -32,4 +50,4 @@ function describeSlot(s) {
   return `slot ${s.slot} (pid ${s.get(F.PID)}${s.get(F.THREAD) ? ' worker thread' : ''}) in ${what}`;
 }
 
-module.exports = { allSlots, alive, dead, markProcessDead, describeSlot };
+module.exports = { allSlots, alive, dead, markProcessDead, describeSlot, busyPids };

@@ -10,7 +10,7 @@ const { rng } = require('./rng');
 const { makeChildren } = require('./children');
 const { startMonitor } = require('./monitor');
 const { makeCheckpoints } = require('./checkpoint');
-const { allSlots } = require('./slots');
+const { allSlots, busyPids } = require('./slots');
 const { report } = require('./report');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -60,12 +60,19 @@ async function supervise(o) {
 
   let running = true;
   // The killer: SIGKILL a random actor process at a random moment; children.js forks the
-  // replacement when it sees the exit.
+  // replacement when it sees the exit. Half of the kills aim at a process that is inside
+  // something right now (a critical section, a held count, a put or get, a wait), which a
+  // uniformly random moment rarely hits.
   const killer = (async () => {
     if (!o.kill || o.soak) return;
     while (running) {
       await sleep(rand.int(o.killMin, o.killMax));
-      if (running) children.killOne((pids) => rand.pick(pids));
+      if (!running) break;
+      const aimed = rand.chance(0.5);
+      children.killOne((pids) => {
+        const busy = aimed ? pids.filter((pid) => busyPids(shared).has(pid)) : [];
+        return rand.pick(busy.length ? busy : pids);
+      });
     }
   })();
   const checker = (async () => {
