@@ -25,6 +25,7 @@ function makeCheckpoints(shared, violation) {
   };
   const lastSeq = { q: new Map(), jq: new Map() };
   let jqLostSettled = 0;
+  let jqUnseenSettled = 0;
 
   /** Asks the actors to park; true when every live one did within the bound. */
   async function pause() {
@@ -143,6 +144,7 @@ function makeCheckpoints(shared, violation) {
     let put = 0;
     let got = 0;
     let lost = 0;
+    let unseen = 0;
     const pv = sp.putBits.view;
     const gv = sp.gotBits.view;
     for (let id = 0; id < next; id++) {
@@ -152,20 +154,24 @@ function makeCheckpoints(shared, violation) {
       got += g;
       if (p && !g) lost++;
       if (!p && g && !maybePut.has(id)) violation(`${sp.q.kind}: item ${id} was got but never put`);
+      // Its producer died around the put and nobody recorded it: not in the queue (drained),
+      // so either never put, or put and then taken by a getter that died inside get.
+      if (!p && !g && maybePut.has(id)) unseen++;
     }
     totals.lost[sp.tag] = lost;
     totals.queues[sp.q.kind] = { ids: next, put, got, lost, killedGetters };
     if (lost > killedGetters) violation(`${sp.q.kind}: ${lost} items put and never got, but only ${killedGetters} getters were killed while taking one`);
-    return lost;
+    return { lost, unseen };
   }
 
   /**
    * JoinableQueue: with the queue drained (and taskDone'd), the unfinished tasks are those of
    * dead getters: each one killed after its get (GET_PHASE 2) owes one, each item lost since the
-   * last checkpoint is one, and one killed inside taskDone (phase 3) may owe one. The supervisor
-   * then calls taskDone for them, and join() must return true.
+   * last checkpoint is one, and one killed inside taskDone (phase 3) may owe one, and so may an
+   * item whose producer and getter both died around it (put not recorded, got not recorded:
+   * "unseen"). The supervisor then calls taskDone for them, and join() must return true.
    */
-  async function checkJoin(lostNow) {
+  async function checkJoin({ lost: lostNow, unseen: unseenNow }) {
     const { unfinished } = shared.jqueue.stat();
     let owed = 0;
     let maybe = 0;
@@ -177,12 +183,14 @@ function makeCheckpoints(shared, violation) {
       if (s.get(F.JQ_GET_PHASE) === 3) maybe++;
     }
     const lostNew = lostNow - jqLostSettled;
-    if (unfinished < owed + lostNew || unfinished > owed + lostNew + maybe) {
-      violation(`JoinableQueue: ${unfinished} unfinished tasks with the queue drained; expected ${owed} (getters killed before taskDone) + ${lostNew} (items lost) + up to ${maybe} (killed inside taskDone)`);
+    const unseenNew = unseenNow - jqUnseenSettled;
+    if (unfinished < owed + lostNew || unfinished > owed + lostNew + maybe + unseenNew) {
+      violation(`JoinableQueue: ${unfinished} unfinished tasks with the queue drained; expected ${owed} (getters killed before taskDone) + ${lostNew} (items lost) + up to ${maybe} (killed inside taskDone) + up to ${unseenNew} (unseen items of killed producers)`);
     }
     for (let i = 0; i < unfinished; i++) shared.jqueue.taskDone();
     totals.jqCompensated += unfinished;
     jqLostSettled = lostNow;
+    jqUnseenSettled = unseenNow;
     for (const s of unsettled) s.set(F.SETTLED, s.get(F.SETTLED) | SETTLED_JQ);
     if (!(await shared.jqueue.join({ timeout: 2000 }))) violation('JoinableQueue: join() not true within 2 s with nothing queued and every task done');
   }

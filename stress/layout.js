@@ -40,6 +40,7 @@ const C = {
   BARRIER_INDEX: 12, // .. +BARRIER_PARTIES-1: successful waits per arrival index
   TERMINATES: 16, // worker.terminate() calls
   TERMINATE_MAX_MS: 17, // longest worker.terminate(), ms
+  NOTIFY_ALLS: 18, // Condition.notifyAll() calls (counted under the Condition's lock)
   LAST_DONE: 20, // .. +W.length-1: ms since t0 of the last completed operation per wait kind
   SIZE: 40,
 };
@@ -78,7 +79,8 @@ const F = {
   ERRORS: 29,
   OP_SYNC: 30, // the current operation uses the sync forms
   OP: 31, // 1 + index of the current operation in actor.js's OPS
-  SIZE: 32,
+  WAIT_ARG2: 32, // Condition: notifyAll() calls seen when the wait started
+  SIZE: 33,
 };
 
 const MAX_SLOTS = 16384;

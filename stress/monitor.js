@@ -1,7 +1,7 @@
 // The supervisor's watch over progress, sampled every 25 ms:
 //  - stall: a waiter whose condition holds (the lock is free or its holder dead, the semaphore
-//    positive, the event set, the Condition's value changed since the waiter looked, the queue
-//    non-empty / not full, the barrier broken) while its primitive completes no operation. The
+//    positive, the event set, the Condition's value changed and a notifyAll() came since the
+//    waiter looked, the queue non-empty / not full, the barrier broken) while its primitive completes no operation. The
 //    stall of a waiter is now - max(when its condition was first seen holding (continuously since),
 //    the primitive's last completed operation); above 2 s it is a violation. One waiter losing
 //    races to others is not a stall (the primitive completes operations meanwhile).
@@ -31,14 +31,14 @@ function lockFree(lock) {
   return owner !== null && !threadAlive(owner);
 }
 
-function conditionHolds(shared, w, arg) {
+function conditionHolds(shared, w, arg, arg2) {
   switch (W[w]) {
     case 'Lock': return lockFree(shared.lock);
     case 'RLock': return lockFree(shared.rlock);
     case 'Semaphore': return shared.sem.getValue() > 0;
     case 'BoundedSemaphore': return shared.bsem.getValue() > 0;
     case 'Event': return shared.event.isSet();
-    case 'Condition': return shared.condValue.value !== arg;
+    case 'Condition': return shared.condValue.value !== arg && Atomics.load(shared.ctrl.view, C.NOTIFY_ALLS) > arg2;
     case 'Barrier': return shared.barrier.broken;
     case 'Queue': return arg === 0 ? shared.queue.qsize() > 0 : !shared.queue.full();
     case 'JoinableQueue':
@@ -73,7 +73,7 @@ function startMonitor(shared, t0, violation) {
         e.reported = true;
         violation(`wait on ${W[w]} with timeout ${timeout} ms still pending after ${now - start} ms: ${describeSlot(s)}`);
       }
-      if (!conditionHolds(shared, w, s.get(F.WAIT_ARG))) {
+      if (!conditionHolds(shared, w, s.get(F.WAIT_ARG), s.get(F.WAIT_ARG2))) {
         e.holdsSince = null;
         continue;
       }

@@ -25,8 +25,10 @@ async function eventOp(ctx) {
 /**
  * Condition over its default RLock, guarding condValue (a counter with the write-ahead record
  * COND_INTENT/COND_DONE, checked like the Lock's). A notifier increments it and notifies 1-3 or
- * all; a waiter waits with waitFor until the value differs from what it saw (WAIT_ARG), so its
- * condition is exactly "condValue !== WAIT_ARG", which the supervisor can evaluate.
+ * all; a waiter waits with waitFor until the value differs from what it saw (WAIT_ARG). A waiter
+ * that notify(n) did not choose rightly sleeps on (until its timeout) even though its predicate
+ * is true, so the supervisor counts its condition as holding only once a notifyAll() came after
+ * it started waiting (NOTIFY_ALLS > WAIT_ARG2; both read and counted under the lock).
  */
 async function conditionOp(ctx) {
   const { cond, condValue } = ctx.shared;
@@ -34,13 +36,16 @@ async function conditionOp(ctx) {
   try {
     if (ctx.rand.chance(0.4)) {
       await increment(ctx, F.COND_INTENT, F.COND_DONE, () => condValue.value, (v) => (condValue.value = v));
-      if (ctx.rand.chance(0.3)) cond.notifyAll();
-      else cond.notify(ctx.rand.int(1, 3));
+      if (ctx.rand.chance(0.3)) {
+        cond.notifyAll();
+        Atomics.add(ctx.ctrl, C.NOTIFY_ALLS, 1);
+      } else cond.notify(ctx.rand.int(1, 3));
       ctx.done(WI.Condition);
     } else {
       const seen = condValue.value;
       const pred = () => condValue.value !== seen;
       const timeout = ctx.timeout();
+      ctx.rec.set(F.WAIT_ARG2, Atomics.load(ctx.ctrl, C.NOTIFY_ALLS));
       const call = ctx.sync ? () => cond.waitForSync(pred, { timeout }) : () => cond.waitFor(pred, { timeout });
       await ctx.waitOn(WI.Condition, seen, timeout, call);
       if (!cond.lock.isOwned()) ctx.violation('Condition.waitFor returned without the lock');
