@@ -86,13 +86,24 @@ function describe(rec) {
   return `${op ? op[0].name : 'no operation'} (${rec.get(F.OP_SYNC) ? 'sync' : 'async'}${rec.get(F.WAIT_ON) ? ', blocked' : ''})`;
 }
 
-/** Soak: short waits only (the point is volume), and RSS samples to the supervisor. */
+/**
+ * Soak: short waits and holds only (the point is volume), and an RSS sample to the supervisor
+ * every 1% of the quota, each after a full GC (the process runs with --expose-gc) so that the
+ * samples measure what is retained rather than where the collector happens to be.
+ */
+function rssSample() {
+  global.gc();
+  return process.memoryUsage.rss();
+}
 function soakOptions() {
   ctx.timeout = () => (rand.chance(0.97) ? 0 : rand.int(1, 3));
+  ctx.hold = async () => {
+    if (rand.chance(0.05) && !ctx.sync) await new Promise(setImmediate);
+  };
   ctx.barrierFloor = 1;
   const step = Math.max(1, Math.floor(cfg.quota / 100));
   const onOp = (n) => {
-    if (n % step === 0) process.send({ rss: process.memoryUsage.rss(), n });
+    if (n % step === 0) process.send({ rss: rssSample(), n });
   };
   return { quota: cfg.quota, onOp };
 }
@@ -107,7 +118,7 @@ async function main() {
     await w.exited;
     clearTimeout(t);
   }
-  if (cfg.soak) await new Promise((r) => process.send({ rss: process.memoryUsage.rss(), n: cfg.quota, final: true }, r));
+  if (cfg.soak) await new Promise((r) => process.send({ rss: rssSample(), n: cfg.quota, final: true }, r));
   ctx.rec.set(F.STATUS, 3);
   closeAll(shared);
 }

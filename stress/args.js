@@ -53,6 +53,8 @@ function parseArgs(argv) {
     }
   }
   o.procs ??= o.soak ? 4 : 6;
+  // Soak: volume and memory, nothing killed or terminated (one actor per process, the main thread).
+  if (o.soak) Object.assign(o, { kill: false, threads: false, terminate: false });
   return o;
 }
 

@@ -17,7 +17,7 @@ function makeChildren({ shared, cfgBase, seed, violation, onViolationLine }) {
   function start() {
     const cfg = { ...cfgBase, seed: derive(seed, 1000 + incarnation++) };
     const child = fork(path.join(__dirname, 'actor-process.js'), [JSON.stringify(cfg)], {
-      execArgv: ['--no-warnings'],
+      execArgv: cfgBase.soak ? ['--no-warnings', '--expose-gc'] : ['--no-warnings'],
       silent: true,
     });
     const me = { child, killed: false, tail: [], exited: null };

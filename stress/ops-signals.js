@@ -48,10 +48,11 @@ async function conditionOp(ctx) {
       ctx.rec.set(F.WAIT_ARG2, Atomics.load(ctx.ctrl, C.NOTIFY_ALLS));
       const call = ctx.sync ? () => cond.waitForSync(pred, { timeout }) : () => cond.waitFor(pred, { timeout });
       await ctx.waitOn(WI.Condition, seen, timeout, call);
-      if (!cond.lock.isOwned()) ctx.violation('Condition.waitFor returned without the lock');
     }
   } finally {
-    cond.release();
+    // Whatever happened (a throw included), the caller holds the lock again, one level deep.
+    if (cond.lock.isOwned() && cond.lock.count === 1) cond.release();
+    else ctx.violation(`Condition: after ${ctx.sync ? 'waitForSync' : 'waitFor'} the lock is ${cond.lock.isOwned() ? `held ${cond.lock.count} levels` : 'not held'} (RLock ${require('util').inspect(cond.lock)})`);
   }
 }
 
