@@ -41,7 +41,7 @@ function startWorker() {
   const slot = takeSlot(true);
   const seed = derive(cfg.seed, ++workerN);
   const w = new Worker(path.join(__dirname, 'actor-thread.js'), {
-    workerData: { run: cfg.run, t0: cfg.t0, slot, seed, asyncOnly: WORKER_ASYNC_ONLY },
+    workerData: { run: cfg.run, t0: cfg.t0, slot, seed, asyncOnly: WORKER_ASYNC_ONLY, only: cfg.only },
   });
   const me = { w, slot, terminating: false, exited: null };
   me.exited = new Promise((resolve) => w.once('exit', resolve));
@@ -110,7 +110,7 @@ function soakOptions() {
 
 async function main() {
   if (cfg.threads) startWorker();
-  await runActor(ctx, cfg.soak ? soakOptions() : {});
+  await runActor(ctx, { ...(cfg.soak ? soakOptions() : {}), only: cfg.only });
   // Stop: the worker sees STOP too and ends after its current operation (bounded waits).
   if (worker) {
     const w = worker;

@@ -9,11 +9,11 @@ const { runActor } = require('./actor');
 const { rng } = require('./rng');
 const { countRecoveries } = require('./recoveries');
 
-const { run, t0, slot, seed, asyncOnly } = workerData;
+const { run, t0, slot, seed, asyncOnly, only } = workerData;
 const shared = open(run, () => Atomics.add(shared.ctrl.view, C.BARRIER_ACTIONS, 1));
 countRecoveries(shared);
 const ctx = makeContext({ shared, slot, rand: rng(seed), t0, thread: true });
-runActor(ctx, { asyncOnly }).then(() => {
+runActor(ctx, { asyncOnly, only }).then(() => {
   ctx.rec.set(F.STATUS, 3);
   closeAll(shared);
 });

@@ -15,12 +15,11 @@ const OPS = [
   [signals.eventOp, 2], [signals.conditionOp, 3], [signals.barrierOp, 1],
   [queues.queueOp, 3], [queues.joinableQueueOp, 3], [locks.arrayOp, 2],
 ];
-const TOTAL = OPS.reduce((s, [, w]) => s + w, 0);
 
-function pick(rand) {
-  let x = rand.next() * TOTAL;
-  for (const [op, w] of OPS) if ((x -= w) < 0) return op;
-  return OPS[0][0];
+function pick(rand, ops, total) {
+  let x = rand.next() * total;
+  for (const [op, w] of ops) if ((x -= w) < 0) return op;
+  return ops[0][0];
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -28,12 +27,16 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
 /**
  * ctx: from context.js. opts.quota: stop after this many operations (soak), opts.onOp: called
  * after each operation (soak's RSS sampling), opts.syncShare: probability of the sync form,
- * opts.asyncOnly: names of operations never run in sync form here (see --no-worker-sync-waits).
+ * opts.asyncOnly: names of operations never run in sync form here (see --no-worker-sync-waits),
+ * opts.only: names of the operations to run (--only; default all).
  */
 async function runActor(ctx, opts = {}) {
   const { ctrl, rec, rand } = ctx;
   const quota = opts.quota ?? Infinity;
   const syncShare = opts.syncShare ?? 0.5;
+  const ops = opts.only ? OPS.filter(([op]) => opts.only.includes(op.name)) : OPS;
+  if (ops.length === 0) throw new Error(`--only ${opts.only}: no such operation`);
+  const total = ops.reduce((s, [, w]) => s + w, 0);
   for (let n = 0; n < quota && Atomics.load(ctrl, C.STOP) === 0; n++) {
     if (Atomics.load(ctrl, C.PAUSE) !== 0) {
       rec.set(F.PARKED, 1);
@@ -41,7 +44,7 @@ async function runActor(ctx, opts = {}) {
       rec.set(F.PARKED, 0);
       continue;
     }
-    const op = pick(rand);
+    const op = pick(rand, ops, total);
     ctx.sync = rand.chance(syncShare) && !(opts.asyncOnly && opts.asyncOnly.includes(op.name));
     rec.set(F.OP_SYNC, ctx.sync ? 1 : 0);
     rec.set(F.OP, OPS.findIndex(([o]) => o === op) + 1);

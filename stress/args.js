@@ -15,13 +15,15 @@ const HELP = `usage: npm run stress -- [options]
   --no-worker-sync-waits  worker threads use only the async forms of Condition, Barrier and
                           Queue waits (known bug: terminate() hangs in those sync waits)
   --soak                  soak mode: no kills, --ops operations per process, RSS checked
-  --ops N                 soak: operations per process (default 1000000)`;
+  --ops N                 soak: operations per process (default 1000000)
+  --only a,b              run only these operations (names as in stress/actor.js, e.g.
+                          conditionOp,queueOp) -- to narrow a reproduction down`;
 
 function parseArgs(argv) {
   const o = {
     duration: 60, procs: null, seed: crypto.randomInt(1, 2 ** 31), checkpoint: 10,
     killMin: 200, killMax: 2000, kill: true, threads: true, terminate: true, workerSyncWaits: true,
-    soak: false, ops: 1_000_000,
+    soak: false, ops: 1_000_000, only: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -48,6 +50,7 @@ function parseArgs(argv) {
       case '--no-terminate': o.terminate = false; break;
       case '--no-worker-sync-waits': o.workerSyncWaits = false; break;
       case '--soak': o.soak = true; break;
+      case '--only': o.only = String(argv[++i] ?? '').split(','); break;
       case '-h': case '--help': console.log(HELP); process.exit(0); break;
       default: throw new Error(`unknown option ${a}\n${HELP}`);
     }
@@ -67,6 +70,7 @@ function replayLine(o) {
   if (!o.threads) flags.push('--no-threads');
   if (!o.terminate) flags.push('--no-terminate');
   if (!o.workerSyncWaits) flags.push('--no-worker-sync-waits');
+  if (o.only) flags.push(`--only ${o.only.join(',')}`);
   if (o.killMin !== 200 || o.killMax !== 2000) flags.push(`--kill-every ${o.killMin}-${o.killMax}`);
   return `npm run stress -- ${flags.join(' ')}`;
 }

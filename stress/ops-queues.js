@@ -49,7 +49,7 @@ function recordGot(sp, item, lastSeq, report) {
 }
 
 function makeQueueOp(joinable) {
-  return async function queueOp(ctx) {
+  const op = async (ctx) => {
     const sp = spec(ctx.shared, joinable);
     const st = (ctx.queueState ??= {})[sp.tag] ??= { seq: 0, lastSeq: new Map() };
     const { rec, rand } = ctx;
@@ -103,6 +103,8 @@ function makeQueueOp(joinable) {
       await ctx.waitOn(sp.w, 2, t, call);
     }
   };
+  // Named: actor.js's --no-worker-sync-waits and the messages go by operation name.
+  return Object.defineProperty(op, 'name', { value: joinable ? 'joinableQueueOp' : 'queueOp' });
 }
 
 module.exports = { queueOp: makeQueueOp(false), joinableQueueOp: makeQueueOp(true), spec, recordGot, setBit };

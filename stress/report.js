@@ -19,7 +19,9 @@ function rssFigures(o, rss, violations) {
     const warm = after[0].rss;
     const max = Math.max(...after.map((s) => s.rss));
     const end = after[after.length - 1].rss;
-    rows.push({ pid, warm, max, end, growth: max - warm, ops: samples[samples.length - 1].n });
+    // The curve, one point per 10% of the operations (MB), to tell a leak from a plateau.
+    const curve = samples.filter((s) => s.n % Math.max(1, Math.floor(o.ops / 10)) === 0 || s.final).map((s) => (s.rss / MB).toFixed(0));
+    rows.push({ pid, warm, max, end, growth: max - warm, ops: samples[samples.length - 1].n, curve });
     if (max - warm > RSS_GROWTH_BOUND) violations.push(`soak: RSS of pid ${pid} grew by ${((max - warm) / MB).toFixed(1)} MB after the warm-up (bound 10 MB)`);
   }
   return rows;
@@ -45,7 +47,7 @@ function report(o, f, violations) {
   lines.push(`  Barrier: ${f.barrier.cycles} cycles, ${f.barrier.broken} BrokenBarrierError, ${f.barrier.resets} resets; checkpoints ${t.checkpoints}`);
   if (o.soak) {
     for (const r of rssFigures(o, f.rss, violations)) {
-      lines.push(`  pid ${r.pid}: ${r.ops} ops, RSS after warm-up ${(r.warm / MB).toFixed(1)} MB, max ${(r.max / MB).toFixed(1)} MB, end ${(r.end / MB).toFixed(1)} MB (growth ${(r.growth / MB).toFixed(1)} MB)`);
+      lines.push(`  pid ${r.pid}: ${r.ops} ops, RSS after warm-up ${(r.warm / MB).toFixed(1)} MB, max ${(r.max / MB).toFixed(1)} MB, end ${(r.end / MB).toFixed(1)} MB (growth ${(r.growth / MB).toFixed(1)} MB); every 10%: ${r.curve.join(' ')}`);
     }
   }
   console.log(lines.join('\n'));

@@ -44,7 +44,7 @@ async function supervise(o) {
     },
     cfgBase: {
       run, t0, threads: o.threads, terminate: o.terminate, workerSyncWaits: o.workerSyncWaits,
-      soak: o.soak, quota: o.soak ? o.ops : null,
+      soak: o.soak, quota: o.soak ? o.ops : null, only: o.only,
     },
   });
   const rss = new Map(); // pid -> samples [{ n, rss }]
