@@ -95,6 +95,12 @@ function rssSample() {
   global.gc();
   return process.memoryUsage.rss();
 }
+/** RSS split (kB) as /proc says: anonymous (heap, malloc), file (code), shared memory. */
+function rssSplit() {
+  const s = require('fs').readFileSync('/proc/self/status', 'utf8');
+  const kb = (k) => Number((new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s) || [])[1]);
+  return { anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem'), heap: process.memoryUsage().heapTotal >> 10 };
+}
 function soakOptions() {
   ctx.timeout = () => (rand.chance(0.97) ? 0 : rand.int(1, 3));
   ctx.hold = async () => {
@@ -103,7 +109,7 @@ function soakOptions() {
   ctx.barrierFloor = 1;
   const step = Math.max(1, Math.floor(cfg.quota / 100));
   const onOp = (n) => {
-    if (n % step === 0) process.send({ rss: rssSample(), n });
+    if (n % step === 0) process.send({ rss: rssSample(), n, split: rssSplit() });
   };
   return { quota: cfg.quota, onOp };
 }
@@ -118,7 +124,7 @@ async function main() {
     await w.exited;
     clearTimeout(t);
   }
-  if (cfg.soak) await new Promise((r) => process.send({ rss: rssSample(), n: cfg.quota, final: true }, r));
+  if (cfg.soak) await new Promise((r) => process.send({ rss: rssSample(), n: cfg.quota, final: true, split: rssSplit() }, r));
   ctx.rec.set(F.STATUS, 3);
   closeAll(shared);
 }

@@ -21,6 +21,7 @@ function rssFigures(o, rss, violations) {
     const end = after[after.length - 1].rss;
     // The curve, one point per 10% of the operations (MB), to tell a leak from a plateau.
     const curve = samples.filter((s) => s.n % Math.max(1, Math.floor(o.ops / 10)) === 0 || s.final).map((s) => (s.rss / MB).toFixed(0));
+    if (process.env.STRESS_RSS_SPLIT) for (const s of samples) console.log(`  pid ${pid} n ${s.n} rss ${(s.rss / MB).toFixed(1)} MB`, s.split);
     rows.push({ pid, warm, max, end, growth: max - warm, ops: samples[samples.length - 1].n, curve });
     if (max - warm > RSS_GROWTH_BOUND) violations.push(`soak: RSS of pid ${pid} grew by ${((max - warm) / MB).toFixed(1)} MB after the warm-up (bound 10 MB)`);
   }
