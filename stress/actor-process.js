@@ -1,6 +1,10 @@
 // Entry of an actor process (forked by the supervisor, which may SIGKILL it at any moment).
-// Its main thread is one actor; when threads are enabled it also runs one worker-thread actor,
-// which it terminate()s at random moments (from its seed) and replaces, timing each terminate().
+// Its main thread is one actor. When threads are enabled, half of the processes (by their seed)
+// also run one worker-thread actor, which they terminate() at random moments and replace, timing
+// each terminate(). The main thread of such a process uses only the async forms: a sync call
+// there would block the event loop that times terminate() and sees the worker's exit (a 4 s
+// sync wait would hide a 4 s terminate, or make a prompt one look late). The other half run sync
+// and async forms on their main thread; worker threads always run both.
 'use strict';
 
 const { Worker } = require('worker_threads');
@@ -115,8 +119,9 @@ function soakOptions() {
 }
 
 async function main() {
-  if (cfg.threads) startWorker();
-  await runActor(ctx, { ...(cfg.soak ? soakOptions() : {}), only: cfg.only });
+  const withWorker = cfg.threads && rand.chance(0.5);
+  if (withWorker) startWorker();
+  await runActor(ctx, { ...(cfg.soak ? soakOptions() : {}), only: cfg.only, syncShare: withWorker ? 0 : 0.5 });
   // Stop: the worker sees STOP too and ends after its current operation (bounded waits).
   if (worker) {
     const w = worker;

@@ -32,7 +32,7 @@ function report(o, f, violations) {
   const t = f.totals;
   const lines = [];
   const rate = Math.round(f.ops / f.elapsed);
-  lines.push(`procsync ${o.soak ? 'soak' : 'stress'}: seed ${o.seed}, ${o.procs} processes${o.threads && !o.soak ? ' + 1 worker thread each' : ''}, ${f.elapsed.toFixed(1)} s`);
+  lines.push(`procsync ${o.soak ? 'soak' : 'stress'}: seed ${o.seed}, ${o.procs} processes${o.threads && !o.soak ? ' (half of them with a worker thread)' : ''}, ${f.elapsed.toFixed(1)} s`);
   lines.push(`  ops ${f.ops} (${rate}/s; ${f.timeouts} waits ended by their timeout), actors ${f.slots}, processes started ${f.processes}`);
   if (!o.soak) {
     lines.push(`  kills ${f.kills} (SIGKILL), worker.terminate() ${f.terminates} (longest ${f.terminateMax} ms), recoveries ${f.recoveries} (PROCSYNC_OWNER_DIED)`);
