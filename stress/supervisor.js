@@ -27,8 +27,10 @@ async function supervise(o) {
     violations.push(msg);
     console.error(`VIOLATION ${msg}`);
   };
-  // The supervisor takes over locks of dead holders too (in checkpoints).
+  // The supervisor takes over locks of dead holders too (in checkpoints): counted, not printed
+  // (Node's default printer is a 'warning' listener; the actors run with --no-warnings).
   let ownRecoveries = 0;
+  process.removeAllListeners('warning');
   process.on('warning', (w) => {
     if (w.code === 'PROCSYNC_OWNER_DIED') ownRecoveries++;
     else console.error(w);
