@@ -37,7 +37,7 @@ async function runActor(ctx, opts = {}) {
   const ops = opts.only ? OPS.filter(([op]) => opts.only.includes(op.name)) : OPS;
   if (ops.length === 0) throw new Error(`--only ${opts.only}: no such operation`);
   const total = ops.reduce((s, [, w]) => s + w, 0);
-  for (let n = 0; n < quota && Atomics.load(ctrl, C.STOP) === 0; n++) {
+  for (let n = 0; n < quota && Atomics.load(ctrl, C.STOP) === 0; ) {
     if (Atomics.load(ctrl, C.PAUSE) !== 0) {
       rec.set(F.PARKED, 1);
       while (Atomics.load(ctrl, C.PAUSE) !== 0 && Atomics.load(ctrl, C.STOP) === 0) await tick();
@@ -57,6 +57,7 @@ async function runActor(ctx, opts = {}) {
     rec.add(F.OPS, 1);
     Atomics.add(ctrl, C.OPS, 1);
     if (opts.onOp) opts.onOp(n);
+    n++;
     // An async actor that never yields would starve its own process's timers (the worker
     // killer) when every call completes synchronously.
     if ((n & 15) === 15) await new Promise(setImmediate);

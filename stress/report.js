@@ -47,6 +47,7 @@ function report(o, f, violations) {
   }
   lines.push(`  Barrier: ${f.barrier.cycles} cycles, ${f.barrier.broken} BrokenBarrierError, ${f.barrier.resets} resets; checkpoints ${t.checkpoints}`);
   if (o.soak) {
+    if (f.ops !== o.procs * o.ops) violations.push(`soak: ${f.ops} operations done, expected ${o.procs} x ${o.ops}`);
     for (const r of rssFigures(o, f.rss, violations)) {
       lines.push(`  pid ${r.pid}: ${r.ops} ops, RSS after warm-up ${(r.warm / MB).toFixed(1)} MB, max ${(r.max / MB).toFixed(1)} MB, end ${(r.end / MB).toFixed(1)} MB (growth ${(r.growth / MB).toFixed(1)} MB); every 10%: ${r.curve.join(' ')}`);
     }
