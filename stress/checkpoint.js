@@ -24,6 +24,7 @@ function makeCheckpoints(shared, violation) {
     lost: { q: 0, jq: 0 }, jqCompensated: 0, counters: {}, queues: {},
   };
   const lastSeq = { q: new Map(), jq: new Map() };
+  const reportedOff = {};
   let jqLostSettled = 0;
   let jqUnseenSettled = 0;
 
@@ -67,9 +68,12 @@ function makeCheckpoints(shared, violation) {
         if (dead(s) && s.get(intent) === 1) killedInCS++;
       }
       totals.counters[label] = { value, committed, killedInCS };
-      if (value < committed || value > committed + killedInCS) {
+      // The bounds are cumulative: report a breach once, and again only if it changes.
+      const off = value < committed ? value - committed : value > committed + killedInCS ? value - committed - killedInCS : 0;
+      if (off !== 0 && off !== reportedOff[label]) {
         violation(`${label}: counter ${value} outside [committed ${committed}, committed + holders killed inside ${committed + killedInCS}]`);
       }
+      reportedOff[label] = off;
     } finally {
       lock.release();
     }
