@@ -61,7 +61,7 @@ function semOp(bounded) {
   const held = bounded ? F.BSEM_HELD : F.SEM_HELD;
   const phase = bounded ? F.BSEM_PHASE : F.SEM_PHASE;
   const w = bounded ? WI.BoundedSemaphore : WI.Semaphore;
-  return async function semaphoreOp(ctx) {
+  const op = async (ctx) => {
     const sem = bounded ? ctx.shared.bsem : ctx.shared.sem;
     const { rec } = ctx;
     rec.set(phase, 1);
@@ -81,6 +81,8 @@ function semOp(bounded) {
     rec.set(phase, 0);
     ctx.done(w);
   };
+  // Named: --only and the messages go by operation name.
+  return Object.defineProperty(op, 'name', { value: bounded ? 'boundedSemaphoreOp' : 'semaphoreOp' });
 }
 
 /** Increments one element of the SharedArray under its own lock (getLock(), an RLock). */
