@@ -20,7 +20,12 @@
         "native/barrier.cc",
         "native/cond_family_binding.cc",
         "native/queue.cc",
-        "native/queue_binding.cc"
+        "native/queue_binding.cc",
+        "native/rwlock.cc",
+        "native/rwlock_binding.cc",
+        "native/weblocks.cc",
+        "native/weblocks_binding.cc",
+        "native/inspect_binding.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -13,6 +13,7 @@ import { SharedArray, RawArray } from './array';
 import { Condition } from './condition';
 import { Barrier } from './barrier';
 import { Queue, JoinableQueue, SimpleQueue } from './queue';
+import { RWLock } from './rwlock';
 
 registerKind('Lock', (seg) => new Lock({ [kAttach]: seg }));
 registerKind('RLock', (seg) => new RLock({ [kAttach]: seg }));
@@ -28,6 +29,7 @@ registerKind('Barrier', (seg) => new Barrier(1, { [kAttach]: seg }));
 registerKind('Queue', (seg) => new Queue({ [kAttach]: seg } as object));
 registerKind('JoinableQueue', (seg) => new JoinableQueue({ [kAttach]: seg } as object));
 registerKind('SimpleQueue', (seg) => new SimpleQueue({ [kAttach]: seg } as object));
+registerKind('RWLock', (seg) => new RWLock({ [kAttach]: seg }));
 
 /**
  * Opens the named primitive, whichever class it is. `allowOwner`: the uid of another user
@@ -68,6 +70,7 @@ export { Barrier } from './barrier';
 export type { BarrierOptions, BarrierAction } from './barrier';
 export { Queue, JoinableQueue, SimpleQueue } from './queue';
 export type { QueueOptions } from './queue';
+export { RWLock, RWLockView } from './rwlock';
 export { serialize, deserialize } from './serialize';
 export type { Marker } from './serialize';
 export { BrokenBarrierError, Empty, Full, ProcsyncError } from './errors';

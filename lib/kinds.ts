@@ -14,6 +14,9 @@ export const Kind = {
   Queue: 12,
   JoinableQueue: 13,
   SimpleQueue: 14,
+  RWLock: 15,
+  /** The one shared registry of procsync.locks (lib/locks/). */
+  LockRegistry: 16,
 } as const;
 
 export type KindName = keyof typeof Kind;

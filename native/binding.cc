@@ -11,6 +11,9 @@
 #include "segment.h"
 
 namespace procsync {
+void register_rwlock(Napi::Env env, Napi::Object exports);  // rwlock_binding.cc
+void register_weblocks(Napi::Env env, Napi::Object exports);  // weblocks_binding.cc
+void register_inspect(Napi::Env env, Napi::Object exports);  // inspect_binding.cc
 namespace {
 
 // open({ name, kind, params, linkKind, linkName, mode, persistent, how, init, allowOwner })
@@ -175,6 +178,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_lock_family(env, exports);
   register_cond_family(env, exports);
   register_queue(env, exports);
+  register_rwlock(env, exports);
+  register_weblocks(env, exports);
+  register_inspect(env, exports);
   exports.Set("stateOffset", Napi::Number::New(env, double(kStateOffset)));
   return exports;
 }

@@ -1,10 +1,13 @@
 #include "layout.h"
 
 #include <cstring>
+#include <ctime>
 
 #include "barrier.h"
 #include "condition.h"
 #include "queue.h"
+#include "rwlock.h"
+#include "weblocks.h"
 #include "state_mutex.h"
 
 namespace procsync {
@@ -61,6 +64,14 @@ bool kind_state_size(uint32_t kind, const uint32_t p[4], uint64_t* out) {
       // p0: maxsize (items), p1: capacity (bytes); see native/queue.h.
       if (p[2] || p[3]) return false;
       return queue_state_size(p[0], p[1], out);
+    case kRWLock:
+      // p0: reader slots (native/rwlock.h).
+      if (p[0] < 1 || p[0] > rw::kMaxSlots || p[1] || p[2] || p[3]) return false;
+      *out = rw::state_size(p[0]);
+      return true;
+    case kLockRegistry:
+      // p0: name table entries, p1: request slots (native/weblocks.h).
+      return weblocks::state_size(p, out);
     default:
       return false;
   }
@@ -88,6 +99,20 @@ bool init_kind_state(uint32_t kind, const uint32_t params[4], uint8_t* state) {
   (void)params;
   (void)state;
   return true;
+}
+
+void stamp_created(Header* h) {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t ms = uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
+  h->reserved[0] = uint32_t(ms);
+  h->reserved[1] = uint32_t(ms >> 32);
+}
+
+double created_ms(const Header& h) {
+  uint32_t lo = __atomic_load_n(&h.reserved[0], __ATOMIC_RELAXED);
+  uint32_t hi = __atomic_load_n(&h.reserved[1], __ATOMIC_RELAXED);
+  return double((uint64_t(hi) << 32) | lo);
 }
 
 bool valid_name(const std::string& name) {

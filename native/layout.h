@@ -30,7 +30,8 @@ constexpr uint64_t kMaxStateSize = kMaxSegmentSize - kStateOffset;
 enum Kind : uint32_t {
   kLock = 1, kRLock, kSemaphore, kBoundedSemaphore, kEvent, kCondition, kBarrier,
   kValue, kRawValue, kSharedArray, kRawArray, kQueue, kJoinableQueue, kSimpleQueue,
-  kKindMax = kSimpleQueue,
+  kRWLock, kLockRegistry,
+  kKindMax = kLockRegistry,
 };
 
 struct Header {
@@ -43,7 +44,7 @@ struct Header {
   uint32_t state_size;
   uint32_t link_kind;
   uint32_t next_user;  // the user id counter (liveness.h); any value is valid
-  uint32_t reserved[2];
+  uint32_t reserved[2];  // creation time, ms since the epoch (lo, hi): stamp_created()
   uint32_t init;  // 1 once the creator has filled everything (release store, written last)
 };
 static_assert(sizeof(Header) == kHeaderSize, "header is 64 bytes");
@@ -56,6 +57,10 @@ bool state_size_for(uint32_t kind, const uint32_t params[4], uint64_t* state_siz
 
 // Fills the parts of a new state that cannot be plain bytes from JS (none today), before the segment is published. False on failure.
 bool init_kind_state(uint32_t kind, const uint32_t params[4], uint8_t* state);
+
+// Writes the creation time into reserved[0..1] (ms since the epoch), read by inspect.
+void stamp_created(Header* h);
+double created_ms(const Header& h);
 
 // Name rules of API.md: /^[A-Za-z0-9._-]{1,200}$/.
 bool valid_name(const std::string& name);

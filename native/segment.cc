@@ -254,6 +254,7 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
   memcpy(h->params, spec.params, sizeof h->params);
   h->state_size = uint32_t(state_size);
   h->link_kind = spec.link_kind;
+  stamp_created(h);  // createdAt of procsync.inspect (layout.h)
   memcpy(base + kLinkOffset, spec.link_name.data(), std::min(spec.link_name.size(), kMaxNameLen));
   if (spec.init_state_len) memcpy(base + kStateOffset, spec.init_state, spec.init_state_len);
   if (!init_kind_state(spec.kind, spec.params, base + kStateOffset)) {

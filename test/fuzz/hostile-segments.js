@@ -28,7 +28,7 @@ const CALL_TIMEOUT = 20; // ms, the timeout given to every timed call
 const CALL_BOUND = 7000;
 
 const KINDS = ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event', 'Condition', 'Barrier', 'Value',
-  'RawValue', 'SharedArray', 'RawArray', 'Queue', 'JoinableQueue', 'SimpleQueue'];
+  'RawValue', 'SharedArray', 'RawArray', 'Queue', 'JoinableQueue', 'SimpleQueue', 'RWLock'];
 // Outcomes of the API that a hostile segment may legitimately produce.
 const ALLOWED = new Set(['ERR_CORRUPT', 'ERR_QUEUE_EMPTY', 'ERR_QUEUE_FULL', 'ERR_BROKEN_BARRIER',
   'ERR_RELEASED_TOO_MANY_TIMES', 'ERR_NOT_OWNER', 'ERR_LOCK_NOT_HELD', 'ERR_OUT_OF_RANGE',
@@ -201,6 +201,13 @@ function ops(kind) {
   ];
   switch (kind) {
     case 'Lock': case 'RLock': return lockOps;
+    case 'RWLock': return [
+      ['read.acquireSync', (l) => { if (l.read.acquireSync(T)) l.read.release(); }],
+      ['read.acquire', async (l) => { if (await l.read.acquire(T)) l.read.release(); }],
+      ['write.acquireSync', (l) => { if (l.write.acquireSync(T)) l.write.release(); }],
+      ['write.acquire', async (l) => { if (await l.write.acquire(T)) l.write.release(); }],
+      ['state', (l) => [l.readers, l.read.locked(), l.write.locked(), require('util').inspect(l)]],
+    ];
     case 'Semaphore': case 'BoundedSemaphore': return [
       ['acquireSync', (s) => { if (s.acquireSync(T)) s.release(); }],
       ['acquire', async (s) => { if (await s.acquire(T)) s.release(); }],

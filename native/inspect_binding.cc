@@ -1,0 +1,4 @@
+#include "napi_util.h"
+namespace procsync {
+void register_inspect(Napi::Env env, Napi::Object exports) { (void)env; (void)exports; }
+}  // namespace procsync

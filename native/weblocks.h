@@ -1,0 +1,8 @@
+#pragma once
+#include <cstdint>
+#include "common.h"
+namespace procsync {
+namespace weblocks {
+bool state_size(const uint32_t p[4], uint64_t* out);
+}
+}  // namespace procsync
