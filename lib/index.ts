@@ -14,6 +14,7 @@ import { Condition } from './condition';
 import { Barrier } from './barrier';
 import { Queue, JoinableQueue, SimpleQueue } from './queue';
 import { RWLock } from './rwlock';
+import { listSegments as listDetailed, SegmentInfo } from './inspect';
 
 registerKind('Lock', (seg) => new Lock({ [kAttach]: seg }));
 registerKind('RLock', (seg) => new RLock({ [kAttach]: seg }));
@@ -49,9 +50,9 @@ export function sweep(): number {
   return native.sweep();
 }
 
-/** procsync's segments in /dev/shm and whether a live process holds each (for diagnostics). */
-export function listSegments(): { name: string; held: boolean }[] {
-  return native.listSegments();
+/** procsync's segments in /dev/shm: whether a live process holds each, kind, users, state (lib/inspect.ts). */
+export function listSegments(): SegmentInfo[] {
+  return listDetailed();
 }
 
 if (isMainThread) sweep();
@@ -71,6 +72,8 @@ export type { BarrierOptions, BarrierAction } from './barrier';
 export { Queue, JoinableQueue, SimpleQueue } from './queue';
 export type { QueueOptions } from './queue';
 export { RWLock, RWLockView } from './rwlock';
+export { inspect } from './inspect';
+export type { SegmentInfo } from './inspect';
 export { serialize, deserialize } from './serialize';
 export type { Marker } from './serialize';
 export { BrokenBarrierError, Empty, Full, ProcsyncError } from './errors';
