@@ -15,6 +15,7 @@ import { Barrier } from './barrier';
 import { Queue, JoinableQueue, SimpleQueue } from './queue';
 import { RWLock } from './rwlock';
 import { listSegments as listDetailed, SegmentInfo } from './inspect';
+import { LockRegistry } from './locks';
 
 registerKind('Lock', (seg) => new Lock({ [kAttach]: seg }));
 registerKind('RLock', (seg) => new RLock({ [kAttach]: seg }));
@@ -31,6 +32,7 @@ registerKind('Queue', (seg) => new Queue({ [kAttach]: seg } as object));
 registerKind('JoinableQueue', (seg) => new JoinableQueue({ [kAttach]: seg } as object));
 registerKind('SimpleQueue', (seg) => new SimpleQueue({ [kAttach]: seg } as object));
 registerKind('RWLock', (seg) => new RWLock({ [kAttach]: seg }));
+registerKind('LockRegistry', (seg) => new LockRegistry({ [kAttach]: seg }));
 
 /**
  * Opens the named primitive, whichever class it is. `allowOwner`: the uid of another user
@@ -74,6 +76,8 @@ export type { QueueOptions } from './queue';
 export { RWLock, RWLockView } from './rwlock';
 export { inspect } from './inspect';
 export type { SegmentInfo } from './inspect';
+export { locks, ProcsyncLockManager } from './locks';
+export type { LockMode, LockOptions, LockInfo, LockQueryInfo, LockManagerSnapshot, LockGrantedCallback } from './locks';
 export { serialize, deserialize } from './serialize';
 export type { Marker } from './serialize';
 export { BrokenBarrierError, Empty, Full, ProcsyncError } from './errors';
