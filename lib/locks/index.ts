@@ -8,7 +8,7 @@ import { Code, DoneCallback, native, NativeSegment } from '../native';
 import { AttachOptions, Primitive, createSegment, kAttach } from '../primitive';
 
 /** The registry's name in /dev/shm (procsync.<name>). */
-export const REGISTRY_NAME = 'procsync-locks.registry';
+export const REGISTRY_NAME = process.env.PROCSYNC_LOCKS_REGISTRY || 'procsync-locks.registry'; // env: tests only
 const ENTRIES = 256; // distinct names requested at once
 const SLOTS = 2048; // requests (held or pending) at once
 // State words (native/weblocks.h).
