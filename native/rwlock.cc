@@ -135,6 +135,7 @@ OpResult rw_read_acquire(RWState st, const WaitCtx& ctx) {
   if (me == 0) return {kErrCorrupt, 0};
   int64_t my = -1;
   bool died = false;
+  bool spun = false;
   for (;;) {
     Step step;
     uint32_t seq, r = 0;
@@ -154,6 +155,11 @@ OpResult rw_read_acquire(RWState st, const WaitCtx& ctx) {
     if (step == kEntered) return {died ? kOwnerDied : kOk, double(my)};
     if (step == kRetry) continue;
     bool stop = past(ctx.deadline_ns) || ctx.cancelled();
+    if (!stop && !spun && step == kWaitGrant) {
+      // Writers hold for short times: spin once for the grant before a futex sleep.
+      spun = true;
+      if (spin_while_equal(word(st, kRseq), seq)) continue;
+    }
     WaitOutcome out = WaitOutcome::kWoken;
     if (!stop) {
       uint32_t* on = step == kWaitGrant ? word(st, kRseq) : word(st, kR);
@@ -216,6 +222,7 @@ OpResult rw_write_acquire(RWState st, bool have_w, const WaitCtx& ctx) {
   }
   // Holding W: new readers queue; wait for the readers that hold shares to leave.
   uint32_t* R = word(st, kR);
+  bool drain_spun = false;
   for (;;) {
     fetch_add(word(st, kDrain), 1);
     uint32_t r = load(R);
@@ -227,6 +234,13 @@ OpResult rw_write_acquire(RWState st, bool have_w, const WaitCtx& ctx) {
     }
     bool stop = past(ctx.deadline_ns) || ctx.cancelled();
     WaitOutcome out = WaitOutcome::kWoken;
+    if (!stop && !drain_spun) {
+      drain_spun = true;
+      if (spin_while_equal(R, r)) {
+        fetch_sub(word(st, kDrain), 1);
+        continue;
+      }
+    }
     if (!stop) {
       ctx.sleeping_on(R);
       if (!ctx.cancelled()) out = futex_wait(R, r, slice_end(ctx.deadline_ns));
