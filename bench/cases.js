@@ -196,4 +196,39 @@ module.exports = [
       { impl: 'redis-semaphore', run: 'redis', lib: 'redis-semaphore', iters: 300 },
     ],
   },
+  // issue 13: RWLock and procsync.locks
+  {
+    name: 'rwlock_read_pair',
+    title: 'RWLock read.acquireSync+release, uncontended',
+    roles: 1,
+    impls: [{ impl: PS, run: 'procsync', iters: 1e6 }],
+  },
+  {
+    name: 'rwlock_write_pair',
+    title: 'RWLock write.acquireSync+release, uncontended',
+    roles: 1,
+    impls: [{ impl: PS, run: 'procsync', iters: 1e6 }],
+  },
+  {
+    name: 'read_mostly_rwlock',
+    title: 'read-mostly load, 2 processes, 95 % reads holding ~10 µs: RWLock',
+    roles: 2,
+    ops: 2,
+    rate: true,
+    impls: [{ impl: PS, run: 'procsync', iters: 4000 }],
+  },
+  {
+    name: 'read_mostly_lock',
+    title: 'read-mostly load, 2 processes, 95 % reads holding ~10 µs: plain Lock',
+    roles: 2,
+    ops: 2,
+    rate: true,
+    impls: [{ impl: PS, run: 'procsync', iters: 4000 }],
+  },
+  {
+    name: 'locks_request_rt',
+    title: 'procsync.locks.request round trip (request -> callback -> release), uncontended',
+    roles: 1,
+    impls: [{ impl: PS, run: 'procsync', iters: 2e4 }],
+  },
 ];
