@@ -102,9 +102,9 @@ function loadErrorMessage(root: string, e: Error & { code?: string }): string {
     'To build it from source: install python3, make and a C++17 compiler (Debian/Ubuntu:',
     '  apt-get install python3 make g++; Alpine: apk add python3 make g++), then run',
     '  npm rebuild procsync',
-    'The install script does this by itself, unless install scripts are off: npm --ignore-scripts,',
-    'or pnpm, Yarn Berry and Bun, which run no dependency install scripts unless allowed (pnpm:',
-    'onlyBuiltDependencies; Yarn: dependenciesMeta.procsync.built; Bun: trustedDependencies).',
+    'The install script does this by itself unless scripts are off: npm --ignore-scripts, pnpm and',
+    'Bun (they run a dependency script only if allowed: pnpm onlyBuiltDependencies, Bun',
+    'trustedDependencies), Yarn Berry with enableScripts: false.',
   ];
   const lines = [`procsync: could not load its native core on ${here}${libc}, Node ${process.version}.`];
 

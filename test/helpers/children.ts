@@ -9,7 +9,7 @@
 import { fork, spawn, ChildProcess } from 'child_process';
 import * as path from 'path';
 import { serialize } from 'procsync';
-import { now } from './timing';
+import { now, EMULATED_SLOWDOWN } from './timing';
 
 const CHILD_MAIN = path.join(__dirname, '..', 'fixtures', 'child-main.js');
 
@@ -78,7 +78,7 @@ export function startChild<T = unknown>(
       else inbox.push(m.value);
     }
   });
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const timeoutMs = (opts.timeoutMs ?? 30_000) * EMULATED_SLOWDOWN;
   const done = new Promise<ChildResult<T>>((resolve) => {
     const timer = setTimeout(() => {
       stderr += `\n[test harness] child timed out after ${timeoutMs} ms: killed`;
