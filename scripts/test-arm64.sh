@@ -59,7 +59,8 @@ QEMU_LD_PREFIX=/usr/aarch64-linux-gnu PROCSYNC_EMULATED=1 PREBUILDS_ONLY=1 NODE_
 
 # Every chosen test ran (passed, or skipped by itself under emulation): a renamed test fails here.
 node -e '
-  const r = require(process.argv[1]);
+  let r;
+  try { r = require(process.argv[1]); } catch { console.error("test-arm64: vitest wrote no report"); process.exit(1); }
   const seen = new Set(r.testResults.flatMap((f) => f.assertionResults)
     .filter((a) => a.status === "passed" || (a.status === "skipped" && a.meta && a.meta.reason))
     .map((a) => a.title));

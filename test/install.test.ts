@@ -156,7 +156,8 @@ describe('installed from the tarball, with no compiler', () => {
     const e = tryLoad(app, [], { LIBC: 'musl' });
     expect(e.code).toBe('ERR_NATIVE_LOAD');
     expect(e.message).toContain('on linux-x64 (musl)');
-    expect(e.message).toContain(`Found: ${ARM64.startsWith('prebuilds') && fs.existsSync(path.join(app, 'node_modules/procsync', ARM64)) ? `${ARM64}, ` : ''}${X64}.`);
+    const shipped = [ARM64, X64].filter((f) => fs.existsSync(path.join(app, 'node_modules/procsync', f)));
+    expect(e.message).toContain(`Found: ${shipped.join(', ')}.`);
     expect(e.message).toContain("The prebuilt binary for linux-x64 is for glibc; this system's C library is musl.");
     expect(e.message).toContain('npm rebuild procsync');
   });
@@ -178,7 +179,7 @@ describe('installed from the tarball, with no compiler', () => {
 });
 
 describe('linux-arm64 prebuild under qemu-user, installed from the tarball', () => {
-  it('loads prebuilds/linux-arm64 and runs cross-process examples', (ctx) => {
+  it('loads prebuilds/linux-arm64 and runs the ping-pong example across processes', (ctx) => {
     if (!arm64Node) {
       if (requireArm64) throw new Error(`PROCSYNC_REQUIRE_ARM64=1 but the arm64 emulator is not available: ${arm64Why}`);
       console.warn(`install.test.ts: arm64 skipped: ${arm64Why}`);
@@ -188,10 +189,10 @@ describe('linux-arm64 prebuild under qemu-user, installed from the tarball', () 
     const env = { QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu', PROCSYNC_EMULATED: '1' };
     const where = run(arm64Node, ['-p', `process.arch + ' ' + require('node-gyp-build').resolve(require('path').dirname(require.resolve('procsync/package.json')))`], { env });
     expect(where.stdout.trim(), out(where)).toBe(`arm64 ${path.join(fs.realpathSync(app), 'node_modules/procsync', ARM64)}`);
-    // Semaphore + Value + Process; Lock + Queue: each ~15 s under qemu (the whole demo is ~4 min).
-    for (const example of ['ping-pong.js', 'queue-drain.js']) {
-      const r = run(arm64Node, [path.join('examples', example)], { env, timeout: 240_000 });
-      expect(r.status, `${example}: ${out(r)}`).toBe(0);
-    }
+    // Semaphore + Value + Process, ~15 s under qemu (the whole demo takes ~4 min there; every
+    // primitive runs on arm64 in `npm run test:arm64`).
+    const r = run(arm64Node, ['examples/ping-pong.js'], { env, timeout: 240_000 });
+    expect(r.status, out(r)).toBe(0);
+    expect(r.stdout).toMatch(/ping/i);
   }, 600_000);
 });
