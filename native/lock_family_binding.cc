@@ -16,7 +16,8 @@ Napi::Value LockAcquire(const Napi::CallbackInfo& info) {
   uint32_t* w = word_arg(env, s, info[1]);
   int64_t deadline;
   if (!w || !deadline_arg(env, info[2], &deadline)) return env.Null();
-  return run_or_submit(env, info[3], s, deadline, [w](const WaitCtx& ctx) { return lock_acquire(w, ctx); });
+  return run_or_submit(env, info[3], s, deadline, [w](const WaitCtx& ctx) { return lock_acquire(w, ctx); },
+                       [w](const WaitCtx&) { lock_release(w); });
 }
 
 // userPid(seg, userId) -> the pid recorded for that user of the segment, or null
@@ -39,7 +40,8 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   int64_t deadline;
   if (!v || !sl || !deadline_arg(env, info[3], &deadline)) return env.Null();
   return run_or_submit(env, info[4], s, deadline,
-                       [v, sl](const WaitCtx& ctx) { return semaphore_acquire(v, sl, ctx); });
+                       [v, sl](const WaitCtx& ctx) { return semaphore_acquire(v, sl, ctx); },
+                       [v, sl](const WaitCtx&) { semaphore_give_back(v, sl); });
 }
 
 // eventWait(seg, stateOffset, sleepersOffset, expected, timeoutMs, cb?)

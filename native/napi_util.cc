@@ -128,8 +128,18 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn&
   return op(ctx);
 }
 
-Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op) {
+Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op,
+                          UndoStep undo) {
   if (cb.IsFunction()) {
+    UndoFn undo_fn;
+    if (undo) {
+      undo_fn = [id = s->mapping()->identity(), undo = std::move(undo)]() {
+        WaitCtx ctx;
+        ctx.self = id.get();
+        ctx.deadline_ns = monotonic_ns() + kStepBoundNs;
+        undo(ctx);
+      };
+    }
     // The wait keeps this thread's identity (and so its liveness) even if the handle is
     // closed meanwhile: the identity, not the handle, is what other users check.
     auto wrapped = [deadline, id = s->mapping()->identity(), op = std::move(op)](const WaitCtx& c) {
@@ -138,7 +148,8 @@ Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64
       ctx.self = id.get();
       return op(ctx);
     };
-    uint32_t id = env_data(env)->host.submit(env, std::move(wrapped), cb.As<Napi::Function>(), s->mapping());
+    uint32_t id = env_data(env)->host.submit(env, std::move(wrapped), cb.As<Napi::Function>(), s->mapping(),
+                                             std::move(undo_fn));
     return Napi::Number::New(env, id);
   }
   return Napi::Number::New(env, run_sync(env, s, deadline, op).code);

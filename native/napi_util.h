@@ -152,7 +152,11 @@ bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline);
 // thread's identity and the stop probe (so worker.terminate() ends it), the async form runs it
 // on a waiter thread (cancellable, see waiter.h). cb(code, value) for the async form.
 OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn& op);
-Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op);
+// `undo` (async form only) gives back what `op` took when its waiter gave up (waiter.h cancel());
+// it runs with the same identity as the op.
+using UndoStep = std::function<void(const WaitCtx&)>;
+Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op,
+                          UndoStep undo = nullptr);
 // A non-blocking step that may take the state mutex (notify, reset, taskDone, stat): bounded
 // by kStepBoundNs, after which a live holder that never lets go is reported as kErrCorrupt.
 constexpr int64_t kStepBoundNs = 2000LL * 1000 * 1000;

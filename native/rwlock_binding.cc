@@ -29,7 +29,8 @@ Napi::Value RwReadAcquire(const Napi::CallbackInfo& info) {
   RWState st;
   int64_t deadline;
   if (!rw_arg(env, info[0], &s, &st) || !deadline_arg(env, info[1], &deadline)) return env.Null();
-  return run_or_submit(env, info[2], s, deadline, [st](const WaitCtx& ctx) { return rw_read_acquire(st, ctx); });
+  return run_or_submit(env, info[2], s, deadline, [st](const WaitCtx& ctx) { return rw_read_acquire(st, ctx); },
+                       [st](const WaitCtx& ctx) { rw_read_release(st, ctx); });
 }
 
 // rwWriteAcquire(seg, haveW, timeoutMs, cb?)
@@ -41,7 +42,8 @@ Napi::Value RwWriteAcquire(const Napi::CallbackInfo& info) {
   if (!rw_arg(env, info[0], &s, &st) || !deadline_arg(env, info[2], &deadline)) return env.Null();
   bool have = info[1].ToBoolean();
   return run_or_submit(env, info[3], s, deadline,
-                       [st, have](const WaitCtx& ctx) { return rw_write_acquire(st, have, ctx); });
+                       [st, have](const WaitCtx& ctx) { return rw_write_acquire(st, have, ctx); },
+                       [st](const WaitCtx& ctx) { rw_write_release(st, ctx); });
 }
 
 // rwWriteRelease(seg) -> code

@@ -28,4 +28,9 @@ OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const WaitCtx& c
   }
 }
 
+void semaphore_give_back(uint32_t* value, uint32_t* sleepers) {
+  fetch_add(value, 1);
+  if (load(sleepers) > 0) wake_word(value, 1);
+}
+
 }  // namespace procsync

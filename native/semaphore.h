@@ -13,5 +13,8 @@ constexpr uint32_t kSemValueWord = 0;
 constexpr uint32_t kSemSleepersWord = 1;
 
 OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const WaitCtx& ctx);
+// Gives back one count taken by semaphore_acquire (an async acquire whose waiter gave up): the
+// same as lib/semaphore.ts's release(1), without the BoundedSemaphore check (it was taken).
+void semaphore_give_back(uint32_t* value, uint32_t* sleepers);
 
 }  // namespace procsync

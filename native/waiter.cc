@@ -19,9 +19,11 @@ AsyncHost::AsyncHost(Napi::Env env) {
 
 AsyncHost::~AsyncHost() { shutdown(); }
 
-uint32_t AsyncHost::submit(Napi::Env env, OpFn op, Napi::Function cb, std::shared_ptr<Mapping> keep) {
+uint32_t AsyncHost::submit(Napi::Env env, OpFn op, Napi::Function cb, std::shared_ptr<Mapping> keep,
+                           UndoFn undo) {
   auto r = std::make_shared<Request>();
   r->op = std::move(op);
+  r->undo = std::move(undo);
   r->keep = std::move(keep);
   r->cb = Napi::Persistent(cb);
   std::vector<std::thread> finished;
@@ -49,18 +51,31 @@ uint32_t AsyncHost::submit(Napi::Env env, OpFn op, Napi::Function cb, std::share
 }
 
 void AsyncHost::cancel(uint32_t id) {
-  std::shared_ptr<Request> r;
+  uint32_t* w;
   {
     std::lock_guard<std::mutex> g(mu_);
     auto it = pending_.find(id);
     if (it == pending_.end()) return;
-    r = it->second;
+    Request& r = *it->second;
+    if (r.finished) {
+      // Finished, not delivered yet: give back a take now, report it as cancelled.
+      undo_take_locked(r);
+      return;
+    }
+    // Under mu_: the waiter thread checks the flag under mu_ when the op returns.
+    r.cancel.store(true, std::memory_order_seq_cst);
+    w = r.waiting_on.load(std::memory_order_seq_cst);
   }
-  r->cancel.store(true, std::memory_order_seq_cst);
   // Wake the word the op sleeps on so it notices now. The wake is spurious for any other
   // sleeper of that word, which re-checks its condition. If it races with the op just about to
   // sleep, the op still notices within one slice (kSliceNs).
-  if (uint32_t* w = r->waiting_on.load(std::memory_order_seq_cst)) wake_word(w, INT32_MAX);
+  if (w) wake_word(w, INT32_MAX);
+}
+
+void AsyncHost::undo_take_locked(Request& r) {
+  if (!r.undo || (r.result.code != kOk && r.result.code != kOwnerDied)) return;
+  r.undo();
+  r.result = {kCancelled, 0};
 }
 
 void AsyncHost::thread_main() {
@@ -85,6 +100,8 @@ void AsyncHost::thread_main() {
     r->result = r->op(ctx);
     r->waiting_on.store(nullptr);
     lk.lock();
+    if (r->cancel.load(std::memory_order_seq_cst)) undo_take_locked(*r);
+    r->finished = true;
     done_.push_back(r);
     if (!deliver_posted_) {
       deliver_posted_ = true;

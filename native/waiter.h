@@ -24,6 +24,8 @@
 namespace procsync {
 
 using OpFn = std::function<OpResult(const WaitCtx&)>;
+// Gives back what an op took (a lock, a count), for an op whose waiter gave up meanwhile.
+using UndoFn = std::function<void()>;
 
 class AsyncHost {
  public:
@@ -31,9 +33,16 @@ class AsyncHost {
   ~AsyncHost();
 
   // Runs `op` on a waiter thread; `cb(code, value)` is called on the JS thread afterwards
-  // (also after a cancel, with whatever the op returned). `keep` holds the memory mapped.
-  uint32_t submit(Napi::Env env, OpFn op, Napi::Function cb, std::shared_ptr<Mapping> keep);
-  // Asks a pending request to stop; its callback still runs (normally with kCancelled).
+  // (also after a cancel). `keep` holds the memory mapped. `undo` (optional) gives back what
+  // the op took: a cancelled request never reports a take (kOk / kOwnerDied) — see cancel().
+  uint32_t submit(Napi::Env env, OpFn op, Napi::Function cb, std::shared_ptr<Mapping> keep,
+                  UndoFn undo = nullptr);
+  // Asks a pending request to stop; its callback still runs, with kCancelled unless the op
+  // ended otherwise before (a timeout, an error). If the op took something (it succeeded just
+  // before it saw the cancel, or had finished and was waiting for delivery), the take is given
+  // back right away — by the waiter thread, or here — instead of by the JS layer at delivery:
+  // until delivery, this thread's own sync calls could otherwise find the lock held by
+  // themselves and wait forever (found by the soak run).
   void cancel(uint32_t id);
   // Env teardown: cancels everything and joins the threads. Idempotent.
   void shutdown();
@@ -43,12 +52,16 @@ class AsyncHost {
   struct Request {
     uint32_t id;
     OpFn op;
+    UndoFn undo;
     std::shared_ptr<Mapping> keep;
     Napi::FunctionReference cb;  // touched on the JS thread only
     std::atomic<bool> cancel{false};
     std::atomic<uint32_t*> waiting_on{nullptr};
     OpResult result;
+    bool finished = false;  // result set, in done_ (guarded by mu_)
   };
+  // With mu_ held, for a cancelled request whose op has returned: gives back a take.
+  static void undo_take_locked(Request& r);
   void thread_main();
   void deliver(Napi::Env env);  // on the JS thread: runs the callbacks of finished requests
   void update_ref(Napi::Env env);
