@@ -52,6 +52,9 @@ export function listSegments(): { name: string; held: boolean }[] {
   return native.listSegments();
 }
 
+/** The native backend that was loaded: 'linux' or 'posix' (API.md, "Platforms"). */
+export const backend: string = native.backend;
+
 if (isMainThread) sweep();
 
 export { Primitive } from './primitive';

@@ -46,6 +46,10 @@ export interface Native {
   sweep(): number;
   listSegments(): { name: string; held: boolean }[];
   threadId(): number;
+  /** The file that holds a segment's bytes (tests and diagnostics). */
+  segmentPath(name: string): string;
+  /** The platform backend of this build: 'linux' or 'posix'. */
+  backend: string;
   threadCount(): number;
   closeAll(): void;
   setErrorClass(ctor: new (code: string, message: string) => Error): void;
@@ -67,6 +71,12 @@ export interface Native {
 function load(): Native {
   const root = path.join(__dirname, '..');
   try {
+    // PROCSYNC_BACKEND=posix: the posix backend (the macOS / BSD code) built on this machine by
+    // scripts/build-posix.sh, so that the whole suite runs against it on Linux too.
+    if (process.env.PROCSYNC_BACKEND === 'posix') {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      return require(path.join(root, 'build', 'posix', 'procsync.node')) as Native;
+    }
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require('node-gyp-build')(root) as Native;
   } catch (err) {

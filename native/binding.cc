@@ -112,6 +112,15 @@ Napi::Value ListSegments(const Napi::CallbackInfo& info) {
   return a;
 }
 
+// segmentPath(name): the file that holds a segment's bytes (tests and diagnostics).
+Napi::Value SegmentPath(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) { type_error(env, "name must be a string").ThrowAsJavaScriptException(); return env.Null(); }
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (!valid_name(name)) { coded(env, "ERR_INVALID_NAME", "invalid name").ThrowAsJavaScriptException(); return env.Null(); }
+  return Napi::String::New(env, segment_path(name));
+}
+
 Napi::Value Sweep(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), sweep_segments()); }
 Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), current_tid()); }
 Napi::Value ThreadCount(const Napi::CallbackInfo& info) {
@@ -179,6 +188,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unlink", Napi::Function::New(env, Unlink));
   exports.Set("listSegments", Napi::Function::New(env, ListSegments));
   exports.Set("sweep", Napi::Function::New(env, Sweep));
+  exports.Set("segmentPath", Napi::Function::New(env, SegmentPath));
+  exports.Set("backend", Napi::String::New(env, backend_name()));
   exports.Set("threadId", Napi::Function::New(env, ThreadId));
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
   exports.Set("closeAll", Napi::Function::New(env, CloseAll));

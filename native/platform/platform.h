@@ -13,6 +13,9 @@
 
 namespace procsync {
 
+// The backend's name ('linux', 'posix'): procsync.backend.
+const char* backend_name();
+
 // CLOCK_MONOTONIC (or equivalent) in ns.
 int64_t monotonic_ns();
 

@@ -9,6 +9,8 @@
 
 namespace procsync {
 
+const char* backend_name() { return "linux"; }
+
 uint32_t current_tid() { return uint32_t(syscall(SYS_gettid)); }
 
 int cpu_count() {
