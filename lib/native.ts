@@ -75,7 +75,7 @@ function load(): Native {
     // scripts/build-posix.sh, so that the whole suite runs against it on Linux too.
     if (process.env.PROCSYNC_BACKEND === 'posix') {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      return require(path.join(root, 'build', 'posix', 'procsync.node')) as Native;
+      return require(path.join(root, 'build-posix', 'build', 'Release', 'procsync.node')) as Native;
     }
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require('node-gyp-build')(root) as Native;

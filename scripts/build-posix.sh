@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the posix backend (native/platform/posix/: the macOS / BSD code) on this machine into
-# build/posix/procsync.node, which lib/native.ts loads when PROCSYNC_BACKEND=posix. node-gyp
-# always builds into ./build, so the build runs in a scratch copy of the sources (build-posix/)
-# and leaves the default build alone.
+# build-posix/build/Release/procsync.node, which lib/native.ts loads when PROCSYNC_BACKEND=posix.
+# node-gyp always builds into ./build (and `node-gyp rebuild` wipes it), so the build runs in a
+# scratch copy of the sources (build-posix/) and the two builds never touch each other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -19,6 +19,4 @@ if [ ! -f build/Makefile ]; then
   npx --no-install node-gyp configure -- -Dbackend=posix
 fi
 npx --no-install node-gyp build -j "${JOBS:-2}"
-mkdir -p "$root/build/posix"
-cp build/Release/procsync.node "$root/build/posix/procsync.node"
-echo "built build/posix/procsync.node (backend posix)"
+echo "built build-posix/build/Release/procsync.node (backend posix)"

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Event, JoinableQueue, Lock, Queue, SharedArray, SimpleQueue, open, serialize } from 'procsync';
 import { runChild, runChildren, startChild, until, uniqueName, Child } from './helpers/children';
 import { segmentFile } from './helpers/segment-file';
+import { segmentPath } from './helpers/segment-path';
 
 const opened: { close(): void }[] = [];
 function track<T extends { close(): void }>(p: T): T {
@@ -576,8 +577,8 @@ describe('Queue bad input and sharing', () => {
     const name = uniqueName('gone');
     const q = new Queue({ name });
     q.putSync(1);
-    expect(fs.existsSync(`/dev/shm/procsync.${name}`)).toBe(true);
+    expect(fs.existsSync(segmentPath(name))).toBe(true);
     q.close();
-    await until(() => !fs.existsSync(`/dev/shm/procsync.${name}`), 2000, 'segment removal');
+    await until(() => !fs.existsSync(segmentPath(name)), 2000, 'segment removal');
   });
 });

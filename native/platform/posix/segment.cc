@@ -244,13 +244,30 @@ Orphan judge_orphan(const OpenSpec& spec, const std::string& shm, uint8_t** base
   int sfd = shm_open(shm.c_str(), O_RDWR, 0);
   if (sfd < 0) {
     if (errno == ENOENT) return Orphan::kGone;
+    if (errno == ELOOP) {
+      // Linux's shm_open never follows a symbolic link (O_NOFOLLOW); macOS has none there.
+      err->code = "ERR_PERMISSION";
+      err->message = "the shared memory object of '" + spec.name + "' is a symbolic link: refused";
+      return Orphan::kFail;
+    }
     set_sys_error(err, "cannot open segment", errno);
     return Orphan::kFail;
   }
   bool invalid = false;
   uint8_t* p = map_existing(sfd, spec, size, &invalid, err);
+  struct stat st;
+  const bool foreign = fstat(sfd, &st) != 0 || st.st_uid != geteuid();
   close(sfd);
   if (!p) return Orphan::kFail;
+  if (foreign) {
+    // Allowed by allowOwner, but its users keep their lock files in their own directory: we
+    // could not take part in its lifetime (and must never remove it).
+    munmap(p, size_t(*size));
+    err->code = "ERR_PERMISSION";
+    err->message = "segment '" + spec.name + "' belongs to uid " + std::to_string(st.st_uid) +
+                   ": the posix backend does not share segments between users (per-user lock directories)";
+    return Orphan::kFail;
+  }
   if (__atomic_load_n(&reinterpret_cast<Header*>(p)->flags, __ATOMIC_SEQ_CST) & kFlagPersistent) {
     *base = p;
     return Orphan::kAdopt;
