@@ -52,7 +52,7 @@ export function listSegments(): { name: string; held: boolean }[] {
   return native.listSegments();
 }
 
-/** The native backend that was loaded: 'linux' or 'posix' (API.md, "Platforms"). */
+/** The native backend that was loaded: 'linux' or 'posix' (README, "Platforms"). */
 export const backend: string = native.backend;
 
 if (isMainThread) sweep();
