@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <map>
 #include <memory>
+#include <unordered_map>
 #include <unistd.h>
 
 namespace procsync {
@@ -13,6 +14,11 @@ namespace {
 // opens the new one.
 std::map<std::pair<dev_t, ino_t>, std::unique_ptr<LockFile>>& files() {
   static auto* m = new std::map<std::pair<dev_t, ino_t>, std::unique_ptr<LockFile>>();
+  return *m;
+}
+// The same entries by descriptor (Mappings and Identities name their lock file by its fd).
+std::unordered_map<int, LockFile*>& by_fd() {
+  static auto* m = new std::unordered_map<int, LockFile*>();
   return *m;
 }
 }  // namespace
@@ -29,9 +35,8 @@ LockFile* lockfile_by_inode_locked(dev_t dev, ino_t ino) {
 }
 
 LockFile* lockfile_by_fd_locked(int fd) {
-  for (auto& kv : files())
-    if (kv.second->fd == fd) return kv.second.get();
-  return nullptr;
+  auto it = by_fd().find(fd);
+  return it == by_fd().end() ? nullptr : it->second;
 }
 
 LockFile* lockfile_add_locked(int fd, const struct stat& st, const std::string& path) {
@@ -41,12 +46,14 @@ LockFile* lockfile_add_locked(int fd, const struct stat& st, const std::string& 
   f->ino = st.st_ino;
   f->path = path;
   LockFile* raw = f.get();
+  by_fd()[fd] = raw;
   files()[{st.st_dev, st.st_ino}] = std::move(f);
   return raw;
 }
 
 void lockfile_drop_locked(LockFile* f) {
   if (f->opens > 0 || f->idents > 0) return;
+  by_fd().erase(f->fd);
   close(f->fd);
   files().erase({f->dev, f->ino});
 }

@@ -48,7 +48,13 @@ std::string short_name(const std::string& full) {
 
 bool user_dir(std::string* dir, std::string* why) {
   const char* env = getenv("PROCSYNC_DIR");
-  *dir = env && *env ? std::string(env) : "/tmp/procsync-" + std::to_string(geteuid());
+  // /dev/shm where it exists (Linux, some BSDs): a tmpfs, so the lock files live and die with
+  // the shared memory (reboot), and creating one costs no disk inode allocation (on ext4 that
+  // was ~1 ms per segment, 8x the whole linux-backend creation). Else /tmp (macOS).
+  struct stat shm;
+  const bool has_shm = stat("/dev/shm", &shm) == 0 && S_ISDIR(shm.st_mode);
+  const std::string uid = std::to_string(geteuid());
+  *dir = env && *env ? std::string(env) : has_shm ? "/dev/shm/procsync-" + uid : "/tmp/procsync-" + uid;
   while (dir->size() > 1 && dir->back() == '/') dir->pop_back();
   if (mkdir(dir->c_str(), 0700) != 0 && errno != EEXIST) {
     *why = "cannot create the directory '" + *dir + "' for procsync's lock files (errno " +

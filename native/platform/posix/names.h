@@ -18,7 +18,8 @@ NameHash name_hash(const std::string& full);
 // on shm_open names (PSHMNAMLEN). Also the lock file's name (without the slash).
 std::string short_name(const std::string& full);
 
-// The per-user directory ($PROCSYNC_DIR or /tmp/procsync-<euid>), created 0700 if missing.
+// The per-user directory ($PROCSYNC_DIR, else /dev/shm/procsync-<euid> where /dev/shm exists,
+// else /tmp/procsync-<euid>), created 0700 if missing.
 // Refused (false, `why` filled) unless it is a real directory owned by us with no group or
 // other access: whoever can write there can delete lock files or plant FIFOs.
 bool user_dir(std::string* dir, std::string* why);
