@@ -86,9 +86,11 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Object handle = d->segment_ctor.New({});
   handle.TypeTag(&kSegmentTag);
   SegmentHandle::Unwrap(handle)->attach(m);
-  // Forget mappings that are gone, then remember this one for env teardown.
+  // Remember this one for env teardown; forget mappings that are gone whenever the vector is
+  // about to grow (amortised O(1): a rescan at every open made 10,000 opens quadratic).
   auto& v = d->mappings;
-  v.erase(std::remove_if(v.begin(), v.end(), [](auto& w) { return w.expired(); }), v.end());
+  if (v.size() == v.capacity())
+    v.erase(std::remove_if(v.begin(), v.end(), [](auto& w) { return w.expired(); }), v.end());
   v.push_back(m);
   return handle;
 }

@@ -70,7 +70,10 @@ std::shared_ptr<Identity> IdentityCache::get(int fd, uint32_t* counter, UserEntr
       store(&e->id, id);
     }
     by_file_[key] = ident;
-    for (auto i = by_file_.begin(); i != by_file_.end();) i = i->second.expired() ? by_file_.erase(i) : std::next(i);
+    if (by_file_.size() >= prune_at_) {
+      for (auto i = by_file_.begin(); i != by_file_.end();) i = i->second.expired() ? by_file_.erase(i) : std::next(i);
+      prune_at_ = 2 * by_file_.size() + 64;
+    }
     return ident;
   }
   *why = "no free user id in the segment (corrupt counter?)";

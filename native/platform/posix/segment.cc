@@ -230,9 +230,11 @@ Step try_open(const OpenSpec& spec, const std::string& dir, std::shared_ptr<Mapp
 }
 
 std::string temp_name() {
+  // pid + counter is unique in one pid namespace; the random part (drawn once: a random_device
+  // per creation showed in profiles) separates processes of other namespaces with the same pid.
   static std::atomic<uint32_t> counter{0};
-  std::random_device rd;
-  return "~" + std::to_string(getpid()) + "~" + std::to_string(counter++) + "~" + std::to_string(rd());
+  static const uint32_t salt = std::random_device()();
+  return "~" + std::to_string(getpid()) + "~" + std::to_string(counter++) + "~" + std::to_string(salt);
 }
 
 // An object at the short name without a lock file (the lock file was removed under it, or
