@@ -52,10 +52,10 @@ export function listSegments(): { name: string; held: boolean }[] {
   return native.listSegments();
 }
 
-/** The native backend that was loaded: 'linux' or 'posix' (README, "Platforms"). */
-export const backend: string = native.backend;
-
 if (isMainThread) sweep();
+
+/** The native backend that was loaded: 'linux' (futex, /dev/shm, OFD locks), 'posix' or 'windows'. */
+export const backend: 'linux' | 'posix' | 'windows' = native.backend as 'linux' | 'posix' | 'windows';
 
 export { Primitive } from './primitive';
 export { Lock } from './lock';

@@ -48,8 +48,6 @@ export interface Native {
   threadId(): number;
   /** The file that holds a segment's bytes (tests and diagnostics). */
   segmentPath(name: string): string;
-  /** The platform backend of this build: 'linux' or 'posix'. */
-  backend: string;
   threadCount(): number;
   closeAll(): void;
   setErrorClass(ctor: new (code: string, message: string) => Error): void;
@@ -64,6 +62,8 @@ export interface Native {
   eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
   eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
   layout: unknown;
+  /** The native backend: 'linux', 'posix' or 'windows' (native/platform/). */
+  backend: string;
   // Later primitives add their own entry points; they are typed in their own modules.
   [extra: string]: unknown;
 }

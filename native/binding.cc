@@ -191,7 +191,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listSegments", Napi::Function::New(env, ListSegments));
   exports.Set("sweep", Napi::Function::New(env, Sweep));
   exports.Set("segmentPath", Napi::Function::New(env, SegmentPath));
-  exports.Set("backend", Napi::String::New(env, backend_name()));
   exports.Set("threadId", Napi::Function::New(env, ThreadId));
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
   exports.Set("closeAll", Napi::Function::New(env, CloseAll));
@@ -203,6 +202,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_cond_family(env, exports);
   register_queue(env, exports);
   register_constants(env, exports);
+  exports.Set("backend", Napi::String::New(env, backend_name()));
   return exports;
 }
 

@@ -13,11 +13,13 @@
 
 namespace procsync {
 
-// The backend's name ('linux', 'posix'): procsync.backend.
+// The backend's name, as `procsync.backend` reports it ('linux', 'posix', 'windows').
 const char* backend_name();
 
 // CLOCK_MONOTONIC (or equivalent) in ns.
 int64_t monotonic_ns();
+// Wall-clock time, ms since the epoch (creation times shown by inspect).
+int64_t realtime_ms();
 
 enum class WaitOutcome { kWoken, kTimedOut, kValueChanged };
 // Sleeps while *word == expected, until woken or until `until_ns` (absolute monotonic). Retries

@@ -16,6 +16,12 @@ int64_t monotonic_ns() {
   return int64_t(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
 }
 
+int64_t realtime_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns) {
   timespec ts;
   ts.tv_sec = until_ns / 1000000000LL;
