@@ -25,6 +25,11 @@
         "native/cond_family_binding.cc",
         "native/queue.cc",
         "native/queue_binding.cc",
+        "native/rwlock.cc",
+        "native/rwlock_binding.cc",
+        "native/weblocks.cc",
+        "native/weblocks_binding.cc",
+        "native/inspect_binding.cc",
         "native/constants_binding.cc"
       ],
       "conditions": [
@@ -51,7 +56,7 @@
         }]
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
-      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags": ["-Wall", "-Wextra"],

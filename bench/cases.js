@@ -170,4 +170,65 @@ module.exports = [
     fixed: true,
     impls: [{ impl: PS, run: 'procsync', iters: 10000 }],
   },
+  // procsync/redis against the Redis lock libraries people use today, on one local
+  // redis-server started by run.js (peers/redis_child.js); 'ioredis 2× PING' is the floor of
+  // two round trips, what one acquire plus one release cannot beat.
+  {
+    name: 'redis_lock_pair',
+    title: 'Redis lock acquire+release, uncontended (local redis-server)',
+    roles: 1,
+    impls: [
+      { impl: PS, run: 'redis', lib: 'procsync', iters: 3000 },
+      { impl: 'redlock', run: 'redis', lib: 'redlock', iters: 3000 },
+      { impl: 'redis-semaphore', run: 'redis', lib: 'redis-semaphore', iters: 3000 },
+      { impl: 'ioredis 2× PING (floor)', run: 'redis', lib: 'ping', iters: 3000 },
+    ],
+  },
+  {
+    name: 'redis_counter_4',
+    title: 'Redis lock, contended counter in Redis, 4 processes',
+    roles: 4,
+    ops: 4,
+    rate: true,
+    impls: [
+      { impl: PS, run: 'redis', lib: 'procsync', iters: 300 },
+      { impl: 'redlock', run: 'redis', lib: 'redlock', iters: 300 },
+      { impl: 'redis-semaphore', run: 'redis', lib: 'redis-semaphore', iters: 300 },
+    ],
+  },
+  // issue 13: RWLock and procsync.locks
+  {
+    name: 'rwlock_read_pair',
+    title: 'RWLock read.acquireSync+release, uncontended',
+    roles: 1,
+    impls: [{ impl: PS, run: 'procsync', iters: 1e6 }],
+  },
+  {
+    name: 'rwlock_write_pair',
+    title: 'RWLock write.acquireSync+release, uncontended',
+    roles: 1,
+    impls: [{ impl: PS, run: 'procsync', iters: 1e6 }],
+  },
+  {
+    name: 'read_mostly_rwlock',
+    title: 'read-mostly load, 2 processes, 95 % reads holding ~10 µs: RWLock',
+    roles: 2,
+    ops: 2,
+    rate: true,
+    impls: [{ impl: PS, run: 'procsync', iters: 4000 }],
+  },
+  {
+    name: 'read_mostly_lock',
+    title: 'read-mostly load, 2 processes, 95 % reads holding ~10 µs: plain Lock',
+    roles: 2,
+    ops: 2,
+    rate: true,
+    impls: [{ impl: PS, run: 'procsync', iters: 4000 }],
+  },
+  {
+    name: 'locks_request_rt',
+    title: 'procsync.locks.request round trip (request -> callback -> release), uncontended',
+    roles: 1,
+    impls: [{ impl: PS, run: 'procsync', iters: 2e4 }],
+  },
 ];

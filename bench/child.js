@@ -281,7 +281,73 @@ function counter(m) {
   };
 }
 
+// --- issue 13 ----------------------------------------------------------------
+
+function rwPair(side) {
+  return (m) => {
+    const ps = load(['RWLock']);
+    const rw = new ps.RWLock({ name: m.names[0] });
+    const v = rw[side];
+    return {
+      rep: async (n) => {
+        const start = now();
+        for (let i = 0; i < n; i++) {
+          v.acquireSync();
+          v.release();
+        }
+        return { start, end: now() };
+      },
+      close: () => rw.close(),
+    };
+  };
+}
+
+// Every role: n operations, 1 in 20 a write, each holding ~10 µs of work.
+function readMostly(useRw) {
+  return (m) => {
+    const ps = load([useRw ? 'RWLock' : 'Lock']);
+    const lock = createOrOpen(useRw ? ps.RWLock : ps.Lock, m, 0, (name) => (useRw ? new ps.RWLock({ name }) : new ps.Lock({ name })));
+    const work = () => {
+      const end = now() + 10_000;
+      while (now() < end);
+    };
+    return {
+      rep: async (n) => {
+        const start = now();
+        for (let i = 0; i < n; i++) {
+          const l = useRw ? (i % 20 === 0 ? lock.write : lock.read) : lock;
+          l.acquireSync();
+          work();
+          l.release();
+        }
+        return { start, end: now() };
+      },
+      close: () => lock.close(),
+    };
+  };
+}
+
+function locksRoundTrip(m) {
+  const ps = load([]);
+  if (!ps.locks || typeof ps.locks.request !== 'function') throw new NotAvailable('procsync.locks missing');
+  const name = m.names[0];
+  const cb = () => {};
+  return {
+    rep: async (n) => {
+      const start = now();
+      for (let i = 0; i < n; i++) await ps.locks.request(name, cb);
+      return { start, end: now() };
+    },
+    close: () => {},
+  };
+}
+
 serve({
+  rwlock_read_pair: rwPair('read'),
+  rwlock_write_pair: rwPair('write'),
+  read_mostly_rwlock: readMostly(true),
+  read_mostly_lock: readMostly(false),
+  locks_request_rt: locksRoundTrip,
   lock_pair_sync: pair('Lock', false),
   lock_pair_async: pair('Lock', true),
   rlock_pair: pair('RLock', false),

@@ -19,6 +19,7 @@ const { runWorkers, runProgram, killAll } = require('./pool');
 const { stats, hasTaskset, fmtTime } = require('./util');
 const { print } = require('./report');
 const { chart } = require('./chart');
+const { startRedis } = require('./redis-server');
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -36,10 +37,15 @@ const notes = [];
 const runId = `bench-${process.pid.toString(36)}${Date.now().toString(36)}`; // prefix of every name we make
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'procsync-bench-')); // proper-lockfile's files
 
-process.on('exit', killAll);
+let redis = null; // the redis-server of the Redis cases, started when the first one runs
+process.on('exit', () => {
+  killAll();
+  if (redis) redis.stop();
+});
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
   process.on(sig, () => {
     killAll();
+    if (redis) redis.stop();
     leaks(runId);
     fs.rmSync(tmp, { recursive: true, force: true });
     process.exit(130);
@@ -97,7 +103,24 @@ async function runImpl(c, impl, placement, ctx) {
   const cpus = placement === 'same' ? [0, 0] : placement === 'cross' ? [0, 1] : null;
   const workers = { procsync: 'child.js', ipc: 'peers/ipc_child.js', lockfile: 'peers/lockfile_child.js' };
   let r;
-  if (impl.run in workers) {
+  if (impl.run === 'redis') {
+    // One local server for every Redis implementation of the run (same server, same client).
+    if (redis === null) redis = await startRedis(path.join(ctx.tmp, 'redis')).catch((e) => ({ error: e.message }));
+    r = redis.error
+      ? { status: 'n/a', note: redis.error }
+      : await runWorkers({
+          script: path.join(__dirname, 'peers', 'redis_child.js'),
+          roles: c.roles,
+          setup: { case: c.name, names: [`${ctx.runId}.${c.name}.${impl.lib}`], url: redis.url, lib: impl.lib },
+          cpus,
+          iters,
+          warm: Math.ceil(iters / 10),
+          reps: REPS,
+          ops: (n) => n * (c.ops || 1),
+          expect: c.ops ? (n) => n * c.ops : null,
+          timeoutMs: TIMEOUT_MS,
+        });
+  } else if (impl.run in workers) {
     const tag = `${c.name}.${placement}.${impl.run}`;
     const names = impl.run === 'lockfile' ? [path.join(ctx.tmp, tag)] : [`${ctx.runId}.${tag}.0`, `${ctx.runId}.${tag}.1`];
     const ops = c.ops || 1;
@@ -177,6 +200,8 @@ async function main() {
       }
     }
   } finally {
+    if (redis && !redis.error) redis.stop();
+    redis = null;
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   addRatios(rows);

@@ -61,6 +61,9 @@ async function main() {
   const args = JSON.stringify(serialize([exitProg, foundPrime, prime, condVar]));
   const children = ['printer', 'finder'].map((role) => fork(__filename, ['--child', role, args]));
   const exited = children.map((c) => new Promise((r) => c.on('exit', r)));
+  // The run time counts from when both have started (Node takes a while to start on a busy
+  // machine; Python's children start faster).
+  await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
   await sleep(runMs);
   exitProg.value = true;
   await condVar.withLock(() => condVar.notifyAll());
@@ -71,6 +74,7 @@ async function main() {
 if (process.argv[2] === '--child') {
   const [, , , role, args] = process.argv;
   const prims = deserialize(JSON.parse(args));
+  process.send('started');
   roles[role](...prims).then(() => {
     for (const p of prims) p.close();
   });

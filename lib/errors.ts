@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'ERR_INVALID_ARG_VALUE'
   | 'ERR_TIMEOUT'
   | 'ERR_NATIVE_LOAD'
+  // procsync/redis (lib/redis)
+  | 'ERR_BACKEND_UNAVAILABLE'
+  | 'ERR_LOCK_LOST'
   // Process (lib/process.ts)
   | 'ERR_INVALID_STATE'
   | 'ERR_TARGET_NOT_FOUND'

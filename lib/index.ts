@@ -13,6 +13,9 @@ import { SharedArray, RawArray } from './array';
 import { Condition } from './condition';
 import { Barrier } from './barrier';
 import { Queue, JoinableQueue, SimpleQueue } from './queue';
+import { RWLock } from './rwlock';
+import { listSegments as listDetailed, SegmentInfo } from './inspect';
+import { LockRegistry } from './locks';
 
 registerKind('Lock', (seg) => new Lock({ [kAttach]: seg }));
 registerKind('RLock', (seg) => new RLock({ [kAttach]: seg }));
@@ -28,6 +31,8 @@ registerKind('Barrier', (seg) => new Barrier(1, { [kAttach]: seg }));
 registerKind('Queue', (seg) => new Queue({ [kAttach]: seg } as object));
 registerKind('JoinableQueue', (seg) => new JoinableQueue({ [kAttach]: seg } as object));
 registerKind('SimpleQueue', (seg) => new SimpleQueue({ [kAttach]: seg } as object));
+registerKind('RWLock', (seg) => new RWLock({ [kAttach]: seg }));
+registerKind('LockRegistry', (seg) => new LockRegistry({ [kAttach]: seg }));
 
 /**
  * Opens the named primitive, whichever class it is. `allowOwner`: the uid of another user
@@ -47,9 +52,9 @@ export function sweep(): number {
   return native.sweep();
 }
 
-/** procsync's segments in /dev/shm and whether a live process holds each (for diagnostics). */
-export function listSegments(): { name: string; held: boolean }[] {
-  return native.listSegments();
+/** procsync's segments in /dev/shm: whether a live process holds each, kind, users, state (lib/inspect.ts). */
+export function listSegments(): SegmentInfo[] {
+  return listDetailed();
 }
 
 if (isMainThread) sweep();
@@ -71,6 +76,11 @@ export { Barrier } from './barrier';
 export type { BarrierOptions, BarrierAction } from './barrier';
 export { Queue, JoinableQueue, SimpleQueue } from './queue';
 export type { QueueOptions } from './queue';
+export { RWLock, RWLockView } from './rwlock';
+export { inspect } from './inspect';
+export type { SegmentInfo } from './inspect';
+export { locks, ProcsyncLockManager } from './locks';
+export type { LockMode, LockOptions, LockInfo, LockQueryInfo, LockManagerSnapshot, LockGrantedCallback } from './locks';
 export { serialize, deserialize } from './serialize';
 export type { Marker } from './serialize';
 export { BrokenBarrierError, Empty, Full, ProcsyncError } from './errors';
@@ -82,3 +92,6 @@ export type { TypeSpec, TypeName, TypeCode, ValueOf, InputOf, ViewOf } from './t
 // Process (lib/process.ts)
 export { Process, currentProcess, cpuCount, activeChildren } from './process';
 export type { ProcessOptions } from './process';
+
+// The shapes shared with procsync/redis (lib/contract.ts)
+export type { AsyncLock, AsyncSemaphore, AsyncEvent } from './contract';

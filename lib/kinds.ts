@@ -4,7 +4,9 @@ import { layout } from './layout';
 
 const names = [
   'Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event', 'Condition', 'Barrier', 'Value',
-  'RawValue', 'SharedArray', 'RawArray', 'Queue', 'JoinableQueue', 'SimpleQueue',
+  'RawValue', 'SharedArray', 'RawArray', 'Queue', 'JoinableQueue', 'SimpleQueue', 'RWLock',
+  // The one shared registry of procsync.locks (lib/locks/).
+  'LockRegistry',
 ] as const;
 
 export type KindName = (typeof names)[number];

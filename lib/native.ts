@@ -68,6 +68,9 @@ export interface Native {
   [extra: string]: unknown;
 }
 
+// The prebuilt binaries the package ships (scripts/prebuilds.sh); README "Install".
+const SHIPPED = 'linux-x64 (glibc), linux-arm64 (glibc)';
+
 function load(): Native {
   const root = path.join(__dirname, '..');
   try {
@@ -77,19 +80,73 @@ function load(): Native {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       return require(path.join(root, 'build-posix', 'build', 'Release', 'procsync.node')) as Native;
     }
+    // node-gyp-build: build/Release/*.node if there is one (a local build), else the best
+    // prebuilds/<platform>-<arch>/*.node for this runtime and libc.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require('node-gyp-build')(root) as Native;
   } catch (err) {
-    const e = err as Error;
-    const msg = [
-      `procsync: could not load its native core for ${process.platform}-${process.arch} (Node ${process.version}).`,
-      `  ${e.message}`,
-      'procsync needs Linux (futexes and /dev/shm). If no prebuilt binary fits this platform, it',
-      'builds from source on install, which needs python3, make and a C++17 compiler:',
-      '  npm rebuild procsync   (or, in a clone: npm install)',
-    ].join('\n');
-    throw new ProcsyncError('ERR_NATIVE_LOAD', msg, { cause: e });
+    throw new ProcsyncError('ERR_NATIVE_LOAD', loadErrorMessage(root, err as Error), { cause: err });
   }
+}
+
+/** What was looked for, what was found and what to do (the one error when the core cannot load). */
+function loadErrorMessage(root: string, e: Error & { code?: string }): string {
+  const fs = require('fs') as typeof import('fs');
+  const list = (dir: string): string[] => {
+    try {
+      return fs.readdirSync(path.join(root, dir)).map((f) => `${dir}/${f}`);
+    } catch {
+      return [];
+    }
+  };
+  const here = `${process.platform}-${process.arch}`;
+  const report = process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  const glibc = process.platform === 'linux' ? report?.header?.glibcVersionRuntime : undefined;
+  // The libc as node-gyp-build sees it (LIBC, else musl on Alpine), with glibc's version if any.
+  const libcName = process.env.LIBC || (fs.existsSync('/etc/alpine-release') || !glibc ? 'musl' : 'glibc');
+  const libc = process.platform !== 'linux' ? '' : ` (${libcName}${libcName === 'glibc' && glibc ? ` ${glibc}` : ''})`;
+  const found = [...list('build/Release').filter((f) => f.endsWith('.node')), ...list('prebuilds').flatMap(list)];
+  const fromSource = [
+    'To build it from source: install python3, make and a C++17 compiler (Debian/Ubuntu:',
+    '  apt-get install python3 make g++; Alpine: apk add python3 make g++), then run',
+    '  npm rebuild procsync',
+    'The install script does this by itself unless scripts are off: npm --ignore-scripts, pnpm and',
+    'Bun (they run a dependency script only if allowed: pnpm onlyBuiltDependencies, Bun',
+    'trustedDependencies), Yarn Berry with enableScripts: false.',
+  ];
+  const lines = [`procsync: could not load its native core on ${here}${libc}, Node ${process.version}.`];
+
+  if (e.code === 'ERR_DLOPEN_DISABLED') {
+    lines.push(
+      'Node runs with --no-addons (on its command line or in NODE_OPTIONS), which forbids native',
+      'addons; procsync is one (futexes in shared memory). Run Node without --no-addons.',
+    );
+  } else if (process.platform !== 'linux') {
+    lines.push(
+      `procsync supports Linux only for now (futexes and /dev/shm); ${process.platform} is not supported.`,
+      `Prebuilt binaries: ${SHIPPED}.`,
+    );
+  } else if (/No native build was found/.test(e.message)) {
+    const sameArch = found.filter((f) => f.startsWith(`prebuilds/${here}/`));
+    lines.push(
+      `Looked in ${root} for build/Release/*.node (a local build) and prebuilds/${here}/*.node for ${libcName}.`,
+      `Found: ${found.length ? found.join(', ') : 'nothing'}.`,
+      sameArch.length
+        ? `The prebuilt binary for ${here} is for glibc; this system's C library is ${libcName}.`
+        : `No prebuilt binary fits this platform (prebuilt: ${SHIPPED}).`,
+      ...fromSource,
+    );
+  } else {
+    // A binary was found but dlopen() refused it: another CPU, a too old glibc or libstdc++.
+    const file = /(\/\S+\.node)\b/.exec(e.message)?.[1];
+    const need = /GLIBC_(\d+\.\d+)' not found/.exec(e.message)?.[1];
+    lines.push(
+      `Found ${file ?? found.join(', ')}, but it does not load: ${e.message.trim()}`,
+      need ? `It needs glibc ${need} or newer.` : 'It was built for another system.',
+      ...fromSource,
+    );
+  }
+  return lines.join('\n');
 }
 
 export const native: Native = load();

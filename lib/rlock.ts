@@ -26,9 +26,21 @@ export class RLock extends LockBase {
     return 'RLock';
   }
 
+  /**
+   * Owned by the calling thread: the owner word names it AND the count is set. The word alone
+   * is not enough: between a native wait taking the word for this thread and the JS side
+   * accepting (taken) or undoing (undoTake) that take — e.g. a wait whose JS timer gave up while
+   * the native wait succeeded — the word names this thread but nobody holds the lock, and a
+   * "re-entry" then would be undone under its feet (found by the soak run).
+   */
+  private ownedByMe(): boolean {
+    return (Atomics.load(this.i32, this.w) & OWNER_MASK) === this.me && this.i32[this.c] > 0;
+  }
+
   protected override tryTake(): boolean {
     const v = Atomics.load(this.i32, this.w);
     if ((v & OWNER_MASK) === this.me) {
+      if (this.i32[this.c] === 0) return false; // a native take not yet accepted or undone
       this.i32[this.c]++;
       return true;
     }
@@ -55,7 +67,7 @@ export class RLock extends LockBase {
       waitTimeout(opts);
       const signal = checkSignal(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      if ((Atomics.load(this.i32, this.w) & OWNER_MASK) === this.me) {
+      if (this.ownedByMe()) {
         this.i32[this.c]++;
         return Promise.resolve(true);
       }
@@ -72,8 +84,8 @@ export class RLock extends LockBase {
   /** Releases one level. ERR_NOT_OWNER unless the calling thread owns it. */
   release(): void {
     const seg = this.seg;
-    const v = Atomics.load(this.i32, this.w);
-    if ((v & OWNER_MASK) !== this.me) {
+    if (!this.ownedByMe()) {
+      const v = Atomics.load(this.i32, this.w);
       throw coded('ERR_NOT_OWNER', v === 0 ? 'release of an unowned RLock' : 'RLock released by a thread that does not own it');
     }
     const n = this.i32[this.c];
@@ -90,7 +102,13 @@ export class RLock extends LockBase {
   /** True when the calling thread owns it. */
   isOwned(): boolean {
     this.seg;
-    return (Atomics.load(this.i32, this.w) & OWNER_MASK) === this.me;
+    return this.ownedByMe();
+  }
+
+  /** @internal The Condition's "lock held" check: owned as above. */
+  override heldByCaller(): boolean {
+    this.seg;
+    return this.ownedByMe();
   }
 
   /** Recursion level as seen by the owner; 0 for everyone else. */

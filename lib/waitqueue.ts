@@ -31,9 +31,8 @@ interface Pending {
   done: boolean;
 }
 
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
+export { abortReason } from './abort';
+import { abortReason } from './abort';
 
 export class AcquireQueue {
   private readonly queue: Pending[] = [];

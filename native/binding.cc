@@ -12,6 +12,9 @@
 #include "platform/segment.h"
 
 namespace procsync {
+void register_rwlock(Napi::Env env, Napi::Object exports);  // rwlock_binding.cc
+void register_weblocks(Napi::Env env, Napi::Object exports);  // weblocks_binding.cc
+void register_inspect(Napi::Env env, Napi::Object exports);  // inspect_binding.cc
 namespace {
 
 // open({ name, kind, params, linkKind, linkName, mode, persistent, how, init, allowOwner })
@@ -203,6 +206,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_queue(env, exports);
   register_constants(env, exports);
   exports.Set("backend", Napi::String::New(env, backend_name()));
+  register_rwlock(env, exports);
+  register_weblocks(env, exports);
+  register_inspect(env, exports);
   return exports;
 }
 

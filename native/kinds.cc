@@ -5,6 +5,8 @@
 #include "barrier.h"
 #include "condition.h"
 #include "queue.h"
+#include "rwlock.h"
+#include "weblocks.h"
 
 namespace procsync {
 
@@ -59,6 +61,14 @@ bool kind_state_size(uint32_t kind, const uint32_t p[4], uint64_t* out) {
       // p0: maxsize (items), p1: capacity (bytes); see native/queue.h.
       if (p[2] || p[3]) return false;
       return queue_state_size(p[0], p[1], out);
+    case kRWLock:
+      // p0: reader slots (native/rwlock.h).
+      if (p[0] < 1 || p[0] > rw::kMaxSlots || p[1] || p[2] || p[3]) return false;
+      *out = rw::state_size(p[0]);
+      return true;
+    case kLockRegistry:
+      // p0: name table entries, p1: request slots (native/weblocks.h).
+      return weblocks::state_size(p, out);
     default:
       return false;
   }

@@ -8,13 +8,15 @@ namespace procsync {
 enum Kind : uint32_t {
   kLock = 1, kRLock, kSemaphore, kBoundedSemaphore, kEvent, kCondition, kBarrier,
   kValue, kRawValue, kSharedArray, kRawArray, kQueue, kJoinableQueue, kSimpleQueue,
-  kKindMax = kSimpleQueue,
+  kRWLock, kLockRegistry,
+  kKindMax = kLockRegistry,
 };
 
 // The class name of each kind (API.md), indexed by kind number; [0] is unused.
 constexpr const char* kKindNames[kKindMax + 1] = {
     "", "Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event", "Condition", "Barrier",
     "Value", "RawValue", "SharedArray", "RawArray", "Queue", "JoinableQueue", "SimpleQueue",
+    "RWLock", "LockRegistry",
 };
 
 // The state size a kind needs for its params, or false when the params are invalid for it.

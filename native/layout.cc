@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kinds.h"
+#include "platform/platform.h"
 
 namespace procsync {
 
@@ -32,9 +33,18 @@ void write_new_segment(uint8_t* base, uint64_t size, uint64_t state_size, uint32
   memcpy(h->params, params, sizeof h->params);
   h->state_size = uint32_t(state_size);
   h->link_kind = link_kind;
+  const uint64_t now = uint64_t(realtime_ms());
+  h->created[0] = uint32_t(now);
+  h->created[1] = uint32_t(now >> 32);
   memcpy(base + kLinkOffset, link_name.data(), link_name.size() < kMaxNameLen ? link_name.size() : kMaxNameLen);
   if (init_len) memcpy(base + kStateOffset, init_state, init_len);
   __atomic_store_n(&h->init, 1u, __ATOMIC_RELEASE);
+}
+
+double created_ms(const Header& h) {
+  uint32_t lo = __atomic_load_n(&h.created[0], __ATOMIC_RELAXED);
+  uint32_t hi = __atomic_load_n(&h.created[1], __ATOMIC_RELAXED);
+  return double((uint64_t(hi) << 32) | lo);
 }
 
 bool valid_name(const std::string& name) {

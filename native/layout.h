@@ -40,7 +40,7 @@ struct Header {
   uint32_t state_size;
   uint32_t link_kind;
   uint32_t next_user;  // the user id counter (liveness.h); any value is valid
-  uint32_t reserved[2];
+  uint32_t created[2];  // creation time, ms since the epoch (lo, hi), for procsync.inspect
   uint32_t init;  // 1 once the creator has filled everything (release store, written last)
 };
 static_assert(sizeof(Header) == kHeaderSize, "header is 64 bytes");
@@ -57,6 +57,10 @@ bool state_size_for(uint32_t kind, const uint32_t params[4], uint64_t* state_siz
 void write_new_segment(uint8_t* base, uint64_t size, uint64_t state_size, uint32_t kind,
                        const uint32_t params[4], uint32_t flags, uint32_t link_kind,
                        const std::string& link_name, const uint8_t* init_state, uint64_t init_len);
+
+
+// The creation time written by write_new_segment (ms since the epoch), for inspect.
+double created_ms(const Header& h);
 
 // Name rules of API.md: /^[A-Za-z0-9._-]{1,200}$/.
 bool valid_name(const std::string& name);

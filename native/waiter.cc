@@ -108,8 +108,11 @@ void AsyncHost::deliver(Napi::Env env) {
     Napi::Function cb = r->cb.Value();
     r->cb.Reset();
     r->keep.reset();
-    cb.Call({Napi::Number::New(env, r->result.code), Napi::Number::New(env, r->result.value)});
-    if (env.IsExceptionPending()) {
+    // The C call, not cb.Call(): while a worker is being terminated the call fails, and the
+    // wrapper's reaction (throwing an error about it) aborts the process.
+    napi_value argv[2] = {Napi::Number::New(env, r->result.code), Napi::Number::New(env, r->result.value)};
+    napi_value result;
+    if (napi_call_function(env, env.Undefined(), cb, 2, argv, &result) != napi_ok && env.IsExceptionPending()) {
       // A throwing callback must not stop the others from being delivered; the JS layer never
       // throws here, so this is a last resort.
       Napi::Error e = env.GetAndClearPendingException();

@@ -9,13 +9,14 @@ root=$PWD
 work=$root/build-posix
 mkdir -p "$work"
 # Only the inputs of the build; the object files of an earlier run stay, so rebuilds are incremental.
-cp binding.gyp "$work/"
+cp -p binding.gyp "$work/"
 # -p keeps the timestamps, so make rebuilds only what changed.
 rm -rf "$work/native"
 cp -rp native "$work/native"
 ln -sfn "$root/node_modules" "$work/node_modules"
 cd "$work"
-if [ ! -f build/Makefile ]; then
+# (Re)configured when binding.gyp changed since the last configure.
+if [ ! -f build/Makefile ] || [ binding.gyp -nt build/Makefile ]; then
   npx --no-install node-gyp configure -- -Dbackend=posix
 fi
 npx --no-install node-gyp build -j "${JOBS:-2}"

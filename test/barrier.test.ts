@@ -1,18 +1,12 @@
 // Barrier: CPython's _TestBarrier (5 parties) across real processes, async forms, AbortSignal,
 // and parties that die while waiting or while running the action.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { inspect } from 'util';
 import { Barrier, BrokenBarrierError, Lock, SharedArray, serialize } from 'procsync';
 import { runChildren, startChild, until, uniqueName, Child } from './helpers/children';
+import { useTracked } from './helpers/track';
 
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(p: T): T {
-  opened.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of opened.splice(0).reverse()) p.close();
-});
+const track = useTracked();
 
 const N = 5;
 type WaitResult = { index?: number; error?: string; code?: string; message?: string; ticks?: number; at?: number };

@@ -1,18 +1,12 @@
 // Condition: CPython's _TestCondition behaviours across real processes, exact notify(n), RLock
 // levels, async forms, AbortSignal, and a SIGKILLed waiter.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { inspect } from 'util';
 import { Condition, Lock, RLock, SharedArray, Value, serialize, deserialize } from 'procsync';
 import { runChild, startChild, until, uniqueName } from './helpers/children';
+import { useTracked } from './helpers/track';
 
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(p: T): T {
-  opened.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of opened.splice(0).reverse()) p.close();
-});
+const track = useTracked();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The number of registered waiters, as util.inspect shows it (read from shared memory). */

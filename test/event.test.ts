@@ -1,14 +1,11 @@
 // Event: CPython's _TestEvent behaviours, across processes, sync and async.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Event } from 'procsync';
 import { runChild, startChild } from './helpers/children';
 import { native } from './helpers/native';
+import { useTracked } from './helpers/track';
 
-const opened: { close(): void }[] = [];
-const track = <T extends { close(): void }>(p: T): T => (opened.push(p), p);
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 describe('Event', () => {
   it('set / clear / isSet / wait (CPython _TestEvent.test_event)', async () => {

@@ -2,20 +2,14 @@
 // write anything into a segment; a call must then return its result, ERR_CORRUPT or a timeout —
 // never block past its deadline. Each call runs in a child with a hard bound, so a hang fails
 // the test instead of the run.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { spawn } from 'child_process';
 import { Barrier, Condition, JoinableQueue, Queue, SimpleQueue } from 'procsync';
 import { runChild, uniqueName } from './helpers/children';
 import { segmentFile } from './helpers/segment-file';
+import { useTracked } from './helpers/track';
 
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(p: T): T {
-  opened.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 type Timed = { value?: unknown; error?: string; ms: number; warnings: string[] };
 const timed = (p: unknown, what: string) => runChild<Timed>('liveness.js', 'timedCall', [p, what], { timeoutMs: 15_000 });

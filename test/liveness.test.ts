@@ -1,20 +1,14 @@
 // Owner liveness is decided by the kernel (native/liveness.h), not by a pid or tid looked up in
 // /proc: an id that happens to be a live pid is not mistaken for an owner (pid reuse), and a
 // live holder in another pid namespace is never taken over (containers that share /dev/shm).
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'child_process';
 import { Barrier, Condition, Lock, RLock } from 'procsync';
 import { startChild, expectOk, uniqueName, ChildOptions } from './helpers/children';
 import { segmentFile } from './helpers/segment-file';
+import { useTracked } from './helpers/track';
 
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(p: T): T {
-  opened.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 const UNSHARE = ['unshare', '-p', '-f', '--kill-child', '--mount-proc'];
 const canUnshare = spawnSync(UNSHARE[0], [...UNSHARE.slice(1), 'true']).status === 0;

@@ -1,16 +1,11 @@
 // Lock and RLock: CPython's _TestLock behaviours, cross-process ownership, owner death, async.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Lock, RLock } from 'procsync';
 import { runChild, startChild, until } from './helpers/children';
+import { segmentFile } from './helpers/segment-file';
+import { useTracked } from './helpers/track';
 
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(p: T): T {
-  opened.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 describe('Lock', () => {
   it('acquires, refuses a second acquire, releases (CPython _TestLock.test_lock)', () => {
@@ -181,6 +176,30 @@ describe('Lock close with waits in flight', () => {
 });
 
 describe('RLock', () => {
+  it('a take by a native wait not yet accepted by JS is not ownership (no re-entry, no release)', () => {
+    // The state between a native wait taking the word for this thread and the JS side accepting
+    // or undoing it (e.g. the wait's JS timer gave up first): word = this thread, count = 0.
+    const lock = track(new RLock());
+    lock.acquireSync();
+    const f = segmentFile(lock.name);
+    try {
+      const me = f.read(f.word(0));
+      lock.release();
+      f.write(f.word(0), me);
+      f.write(f.word(1), 0);
+      expect(lock.isOwned()).toBe(false);
+      expect(lock.count).toBe(0);
+      expect(lock.acquireSync({ block: false })).toBe(false);
+      expect(() => lock.release()).toThrow(expect.objectContaining({ code: 'ERR_NOT_OWNER' }));
+      f.write(f.word(0), 0);
+      expect(lock.acquireSync({ block: false })).toBe(true);
+      expect(lock.count).toBe(1);
+      lock.release();
+    } finally {
+      f.close();
+    }
+  });
+
   it('is re-entrant for its owner and counts levels (CPython _TestLock.test_rlock)', () => {
     const r = track(new RLock());
     expect(r.acquireSync()).toBe(true);

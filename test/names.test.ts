@@ -1,11 +1,12 @@
 // Every valid name works for every kind, also where a primitive derives a name from its own
 // (the default lock of a Value, SharedArray or Condition): issue 16, points 7 and 9.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { statSync } from 'fs';
 import { createRequire } from 'module';
 import * as procsync from 'procsync';
 import { KindName } from 'procsync';
 import { runChild, startChild, expectOk } from './helpers/children';
+import { useTracked } from './helpers/track';
 import { segmentPath } from './helpers/segment-path';
 
 const { make, lockName } = createRequire(import.meta.url)('./fixtures/names.js') as {
@@ -24,11 +25,7 @@ function nameOf(length: number, tag: string): string {
   return (head + 'x'.repeat(length)).slice(0, length);
 }
 
-const opened: { close(): void }[] = [];
-const track = <T extends { close(): void }>(p: T): T => (opened.push(p), p);
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 describe('names up to 200 characters', () => {
   it('every kind can be created and opened with a 200-character name', () => {

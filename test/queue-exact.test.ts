@@ -1,21 +1,18 @@
 // A Queue item arrives as structuredClone would give it, whichever encoding it travels in
 // (JSON fast path or v8.serialize), also when it carries procsync primitives (issue 16 point 8).
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { createRequire } from 'module';
 import { isDeepStrictEqual } from 'util';
 import { Queue, Lock, Event } from 'procsync';
 import { runChild } from './helpers/children';
+import { useTracked } from './helpers/track';
 
 const items = createRequire(import.meta.url)('./fixtures/items.js') as {
   cases: () => Record<string, unknown>;
   differences: (got: Record<string, unknown>) => string[];
 };
 
-const opened: { close(): void }[] = [];
-const track = <T extends { close(): void }>(p: T): T => (opened.push(p), p);
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 describe('Queue items are exact', () => {
   it('put/get in one process: each case equals structuredClone of it', () => {

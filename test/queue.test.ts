@@ -1,6 +1,6 @@
 // Queue, JoinableQueue, SimpleQueue: CPython's _TestQueue essentials, many producers and
 // consumers in real processes, item types, SIGKILL in the middle of put/get, bad input.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { execFile } from 'child_process';
 import { Worker } from 'worker_threads';
 import * as fs from 'fs';
@@ -8,16 +8,10 @@ import * as path from 'path';
 import { Event, JoinableQueue, Lock, Queue, SharedArray, SimpleQueue, open, serialize } from 'procsync';
 import { runChild, runChildren, startChild, until, uniqueName, Child } from './helpers/children';
 import { segmentFile } from './helpers/segment-file';
+import { useTracked } from './helpers/track';
 import { segmentPath } from './helpers/segment-path';
 
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(p: T): T {
-  opened.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const code = (c: string) => expect.objectContaining({ code: c });

@@ -99,7 +99,7 @@ beforeAll(() => {
       types: ['node'],
       typeRoots: [path.join(ROOT, 'node_modules', '@types')],
       // The package as installed: its own d.ts files.
-      paths: { procsync: [path.join(ROOT, 'dist', 'index.d.ts')] },
+      paths: { procsync: [path.join(ROOT, 'dist', 'index.d.ts')], 'procsync/redis': [path.join(ROOT, 'dist', 'redis', 'index.d.ts')] },
       skipLibCheck: true,
     },
     files: [...snippets.map(fileOf), TYPES_FILE],

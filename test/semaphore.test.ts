@@ -1,13 +1,10 @@
 // Semaphore and BoundedSemaphore: CPython's _TestSemaphore behaviours, across processes.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Semaphore, BoundedSemaphore } from 'procsync';
 import { runChild, startChild } from './helpers/children';
+import { useTracked } from './helpers/track';
 
-const opened: { close(): void }[] = [];
-const track = <T extends { close(): void }>(p: T): T => (opened.push(p), p);
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 describe('Semaphore', () => {
   it('counts down and up (CPython _TestSemaphore.test_semaphore)', () => {

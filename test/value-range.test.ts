@@ -1,14 +1,11 @@
 // Values that do not fit a Value's or SharedArray's type are ERR_OUT_OF_RANGE, float32 included
 // (issue 16 point 14).
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Value, RawValue, SharedArray, RawArray } from 'procsync';
+import { useTracked } from './helpers/track';
 
 const code = (c: string) => expect.objectContaining({ code: c });
-const opened: { close(): void }[] = [];
-const track = <T extends { close(): void }>(p: T): T => (opened.push(p), p);
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 const TOO_BIG = [1e40, -1e40, 3.5e38, Number.MAX_VALUE, -Number.MAX_VALUE];

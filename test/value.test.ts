@@ -1,13 +1,10 @@
 // Value, RawValue, SharedArray, RawArray across processes.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Value, RawValue, SharedArray, RawArray, Lock, RLock } from 'procsync';
 import { runChild, runChildren, uniqueName } from './helpers/children';
+import { useTracked } from './helpers/track';
 
-const opened: { close(): void }[] = [];
-const track = <T extends { close(): void }>(p: T): T => (opened.push(p), p);
-afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
-});
+const track = useTracked();
 
 describe('Value', () => {
   it("a Value('i') incremented 10,000 times by each of 4 children under a Lock ends exact", async () => {

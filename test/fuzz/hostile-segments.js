@@ -29,7 +29,7 @@ const CALL_TIMEOUT = 20; // ms, the timeout given to every timed call
 const CALL_BOUND = 7000;
 
 const KINDS = ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event', 'Condition', 'Barrier', 'Value',
-  'RawValue', 'SharedArray', 'RawArray', 'Queue', 'JoinableQueue', 'SimpleQueue'];
+  'RawValue', 'SharedArray', 'RawArray', 'Queue', 'JoinableQueue', 'SimpleQueue', 'RWLock', 'LockRegistry'];
 // Outcomes of the API that a hostile segment may legitimately produce.
 const ALLOWED = new Set(['ERR_CORRUPT', 'ERR_QUEUE_EMPTY', 'ERR_QUEUE_FULL', 'ERR_BROKEN_BARRIER',
   'ERR_RELEASED_TOO_MANY_TIMES', 'ERR_NOT_OWNER', 'ERR_LOCK_NOT_HELD', 'ERR_OUT_OF_RANGE',
@@ -99,6 +99,8 @@ function parent() {
 }
 
 async function child(kind) {
+  // procsync.locks' registry of this child only (never the machine's real one).
+  if (kind === 'LockRegistry') process.env.PROCSYNC_LOCKS_REGISTRY = `fuzz-${kind}-${process.pid}`;
   const ps = require('procsync');
   const random = rng(seed ^ hash(kind));
   const pick = (a) => a[Math.floor(random() * a.length)];
@@ -152,7 +154,7 @@ async function child(kind) {
     // A fresh open validates the header; if it opens, use it too.
     let q = null;
     try {
-      q = ps[kind].open(name);
+      if (kind !== 'LockRegistry') q = ps[kind].open(name);
     } catch (e) {
       // A scribbled kind or link name may also name another kind or a lock that is not there.
       if (!ALLOWED.has(e.code) && e.code !== 'ERR_KIND_MISMATCH' && e.code !== 'ERR_NOT_FOUND') violations.push(`${step}: open: unexpected error ${e.code} ${e.stack}`);
@@ -188,6 +190,7 @@ function make(ps, kind, name) {
     case 'SharedArray': case 'RawArray': return new ps[kind]('d', 8, { name });
     case 'Queue': case 'JoinableQueue': return new ps[kind]({ name, capacity: 4096, maxsize: 8 });
     case 'SimpleQueue': return new ps.SimpleQueue({ name, capacity: 4096 });
+    case 'LockRegistry': ps.locks.query().catch(() => {}); return { close() {} }; // creates it
     default: return new ps[kind]({ name });
   }
 }
@@ -202,6 +205,26 @@ function ops(kind) {
   ];
   switch (kind) {
     case 'Lock': case 'RLock': return lockOps;
+    case 'LockRegistry': {
+      // A request that waits ends by its signal (a hostile registry may never grant it).
+      const quiet = (e) => { if (!e || (e.name !== 'AbortError' && e.name !== 'TimeoutError')) throw e; };
+      const sig = () => AbortSignal.timeout(T.timeout);
+      const ps = require('procsync');
+      return [
+        ['request', () => ps.locks.request('fz', { signal: sig() }, () => 1).catch(quiet)],
+        ['request shared', () => ps.locks.request('fz', { mode: 'shared', signal: sig() }, () => 1).catch(quiet)],
+        ['ifAvailable', () => ps.locks.request('fz2', { ifAvailable: true }, () => 1).catch(quiet)],
+        ['steal', () => ps.locks.request('fz', { steal: true }, () => 1).catch(quiet)],
+        ['query', () => ps.locks.query()],
+      ];
+    }
+    case 'RWLock': return [
+      ['read.acquireSync', (l) => { if (l.read.acquireSync(T)) l.read.release(); }],
+      ['read.acquire', async (l) => { if (await l.read.acquire(T)) l.read.release(); }],
+      ['write.acquireSync', (l) => { if (l.write.acquireSync(T)) l.write.release(); }],
+      ['write.acquire', async (l) => { if (await l.write.acquire(T)) l.write.release(); }],
+      ['state', (l) => [l.readers, l.read.locked(), l.write.locked(), require('util').inspect(l)]],
+    ];
     case 'Semaphore': case 'BoundedSemaphore': return [
       ['acquireSync', (s) => { if (s.acquireSync(T)) s.release(); }],
       ['acquire', async (s) => { if (await s.acquire(T)) s.release(); }],

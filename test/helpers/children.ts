@@ -9,7 +9,7 @@
 import { fork, spawn, ChildProcess } from 'child_process';
 import * as path from 'path';
 import { serialize } from 'procsync';
-import { now } from './timing';
+import { now, EMULATED_SLOWDOWN } from './timing';
 
 const CHILD_MAIN = path.join(__dirname, '..', 'fixtures', 'child-main.js');
 
@@ -78,7 +78,7 @@ export function startChild<T = unknown>(
       else inbox.push(m.value);
     }
   });
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const timeoutMs = (opts.timeoutMs ?? 30_000) * EMULATED_SLOWDOWN;
   const done = new Promise<ChildResult<T>>((resolve) => {
     const timer = setTimeout(() => {
       stderr += `\n[test harness] child timed out after ${timeoutMs} ms: killed`;
@@ -98,6 +98,7 @@ export function startChild<T = unknown>(
     send: (msg) => proc.send({ $kind: 'msg', value: msg }),
     kill: (signal = 'SIGKILL') => proc.kill(signal),
     message(ms = 20_000) {
+      ms *= EMULATED_SLOWDOWN;
       if (inbox.length) return Promise.resolve(inbox.shift());
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`no message from child within ${ms} ms\n${stderr}`)), ms);
@@ -143,7 +144,7 @@ export function expectOk<T>(r: ChildResult<T>): T {
 
 /** Polls `cond` every 10 ms until true; fails after `ms`. For outcomes, not for timing. */
 export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
+  const end = Date.now() + ms * EMULATED_SLOWDOWN;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));

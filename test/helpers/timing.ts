@@ -11,6 +11,8 @@ import { performance } from 'perf_hooks';
 
 export const OWNER_DEATH_MS = 1000;
 export const emulated = !!process.env.PROCSYNC_EMULATED && process.env.PROCSYNC_EMULATED !== '0';
+/** Safety-net bounds (a hung child, a hung test) are multiplied by this under an emulator. */
+export const EMULATED_SLOWDOWN = emulated ? 10 : 1;
 
 /** Wall-clock milliseconds with sub-ms resolution, comparable across processes of one machine. */
 export const now = (): number => performance.timeOrigin + performance.now();

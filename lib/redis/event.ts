@@ -1,0 +1,108 @@
+// remote.Event: a flag on the server. wait() registers this waiter (EVENT_WAIT) and blocks on the
+// wake list; set() wakes every registered waiter. A generation counter, bumped by each set(),
+// makes wait() true when the flag was set while waiting even if it was cleared again before the
+// waiter re-checked (threading semantics, as the shared-memory Event).
+import { AsyncWaitOptions, checkSignal, waitTimeout } from '../options';
+import { startTimer, Timer } from '../timers';
+import { abortReason } from '../abort';
+import { WAITER_HEARTBEAT_MS, WAITER_TTL_MS } from './constants';
+import type { Remote } from './remote';
+import { EVENT_SET, EVENT_WAIT } from './scripts';
+
+export class RemoteEvent {
+  readonly kind = 'Event';
+
+  /** @internal Use remote.Event(name). */
+  constructor(
+    private readonly remote: Remote,
+    readonly name: string,
+    private readonly key: string,
+  ) {}
+
+  private what(op: string): string {
+    return `Event '${this.name}': ${op}`;
+  }
+
+  /** Sets the flag and wakes every waiter, on every client. */
+  async set(): Promise<void> {
+    this.remote.checkOpen();
+    await this.remote.conn.run(EVENT_SET, [this.key, this.remote.inboxPrefix, this.remote.inboxTtl], this.what('set'));
+  }
+
+  async clear(): Promise<void> {
+    this.remote.checkOpen();
+    await this.remote.conn.cmd('DEL', [`${this.key}:f`], this.what('clear'));
+  }
+
+  async isSet(): Promise<boolean> {
+    this.remote.checkOpen();
+    return (await this.remote.conn.cmd<number>('EXISTS', [`${this.key}:f`], this.what('isSet'))) === 1;
+  }
+
+  /** true when the flag is set or was set while waiting; false on timeout; rejects on abort. */
+  async wait(opts?: AsyncWaitOptions): Promise<boolean> {
+    const remote = this.remote;
+    remote.checkOpen();
+    const timeout = waitTimeout(opts);
+    const signal = checkSignal(opts);
+    if (signal?.aborted) throw abortReason(signal);
+    const id = remote.newId();
+    const once = timeout === 0;
+    let woken = false;
+    let end: { reason: unknown } | null = null;
+    let kick: (() => void) | null = null;
+    const poke = (): void => {
+      woken = true;
+      kick?.();
+    };
+    const offWake = once ? null : remote.inbox.onWake(this.key, poke);
+    const timer: Timer | null = timeout > 0 ? startTimer(() => ((end ??= { reason: null }), poke()), timeout) : null;
+    const onAbort = (): void => {
+      end ??= { reason: abortReason(signal!) };
+      poke();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const offClose = remote.onClose(() => {
+      end ??= { reason: remote.closedError() };
+      poke();
+    });
+    let gen = '';
+    try {
+      for (;;) {
+        const [set, g] = await remote.conn.run<[number, string]>(
+          EVENT_WAIT,
+          [this.key, id, once ? 1 : WAITER_TTL_MS, gen],
+          this.what('wait'),
+        );
+        if (set === 1) return true;
+        if (gen === '') gen = g;
+        if (once || end !== null) break;
+        if (!woken) {
+          let hb: NodeJS.Timeout | undefined;
+          await new Promise<void>((resolve) => {
+            kick = resolve;
+            hb = setTimeout(resolve, WAITER_HEARTBEAT_MS);
+          });
+          clearTimeout(hb);
+          kick = null;
+        }
+        woken = false;
+        if (end !== null) {
+          // One last look: a set() that raced with the timeout still counts.
+          const [last] = await remote.conn.run<[number, string]>(EVENT_WAIT, [this.key, id, 1, gen], this.what('wait'));
+          if (last === 1 && (end as { reason: unknown }).reason === null) return true;
+          break;
+        }
+      }
+      remote.conn.cmd('ZREM', [`${this.key}:w`, id], this.what('wait')).catch(() => {});
+      const why = end as { reason: unknown } | null;
+      if (why !== null && why.reason !== null) throw why.reason;
+      return false;
+    } finally {
+      offWake?.();
+      offClose();
+      timer?.clear();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// Bindings of RWLock (native/rwlock.h). Each entry point re-validates the header fields it
+// relies on (kind, slots against the mapped size): another process may have scribbled on them.
+#include "layout.h"
+#include "napi_util.h"
+#include "rwlock.h"
+
+namespace procsync {
+namespace {
+
+bool rw_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, RWState* st) {
+  *s = unwrap_segment(env, v);
+  if (!*s) return false;
+  const Header& h = (*s)->mapping()->header();
+  uint32_t k = __atomic_load_n(&h.kind, __ATOMIC_RELAXED);
+  uint32_t p = __atomic_load_n(&h.params[0], __ATOMIC_RELAXED);
+  if (k != kRWLock || p < 1 || p > rw::kMaxSlots || kStateOffset + rw::state_size(p) > (*s)->mapping()->size()) {
+    coded(env, "ERR_CORRUPT", "segment is not a valid RWLock").ThrowAsJavaScriptException();
+    return false;
+  }
+  st->w = reinterpret_cast<uint32_t*>((*s)->mapping()->state());
+  st->slots = p;
+  return true;
+}
+
+// rwReadAcquire(seg, timeoutMs, cb?) -> code (sync) / request id (async)
+Napi::Value RwReadAcquire(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  RWState st;
+  int64_t deadline;
+  if (!rw_arg(env, info[0], &s, &st) || !deadline_arg(env, info[1], &deadline)) return env.Null();
+  return run_or_submit(env, info[2], s, deadline, [st](const WaitCtx& ctx) { return rw_read_acquire(st, ctx); });
+}
+
+// rwWriteAcquire(seg, haveW, timeoutMs, cb?)
+Napi::Value RwWriteAcquire(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  RWState st;
+  int64_t deadline;
+  if (!rw_arg(env, info[0], &s, &st) || !deadline_arg(env, info[2], &deadline)) return env.Null();
+  bool have = info[1].ToBoolean();
+  return run_or_submit(env, info[3], s, deadline,
+                       [st, have](const WaitCtx& ctx) { return rw_write_acquire(st, have, ctx); });
+}
+
+// rwWriteRelease(seg) -> code
+Napi::Value RwWriteRelease(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  RWState st;
+  if (!rw_arg(env, info[0], &s, &st)) return env.Null();
+  return Napi::Number::New(env, run_step(s, [st](const WaitCtx& ctx) { return rw_write_release(st, ctx); }));
+}
+
+// rwReadRelease(seg) -> code
+Napi::Value RwReadRelease(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  RWState st;
+  if (!rw_arg(env, info[0], &s, &st)) return env.Null();
+  return Napi::Number::New(env, run_step(s, [st](const WaitCtx& ctx) { return rw_read_release(st, ctx); }));
+}
+
+}  // namespace
+
+void register_rwlock(Napi::Env env, Napi::Object exports) {
+  exports.Set("rwReadAcquire", Napi::Function::New(env, RwReadAcquire));
+  exports.Set("rwWriteAcquire", Napi::Function::New(env, RwWriteAcquire));
+  exports.Set("rwWriteRelease", Napi::Function::New(env, RwWriteRelease));
+  exports.Set("rwReadRelease", Napi::Function::New(env, RwReadRelease));
+}
+
+}  // namespace procsync

@@ -1,0 +1,202 @@
+// RWLock (API.md "RWLock"): semantics in one process, then between real processes: exclusion,
+// shared reads, writer preference, the phase-fair hand-off, owner death, worker threads.
+import { describe, it, expect, afterEach } from 'vitest';
+import { Worker } from 'worker_threads';
+import { inspect } from 'util';
+import * as procsync from 'procsync';
+import { RWLock, RawArray, Lock } from 'procsync';
+import { startChild, runChildren, uniqueName } from './helpers/children';
+import { OWNER_DEATH_MS, emulated } from './helpers/timing';
+import { useTracked } from './helpers/track';
+
+const track = useTracked();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('RWLock in one process', () => {
+  it('many readers or one writer; locked(), readers, errors', async () => {
+    const rw = track(new RWLock());
+    expect(rw.kind).toBe('RWLock');
+    expect(rw.read.acquireSync()).toBe(true);
+    expect(rw.read.acquireSync({ block: false })).toBe(true);
+    expect(rw.readers).toBe(2);
+    expect(rw.write.locked()).toBe(true);
+    expect(rw.read.locked()).toBe(false);
+    expect(rw.write.acquireSync({ timeout: 20 })).toBe(false);
+    expect(await rw.write.acquire({ timeout: 0 })).toBe(false);
+    rw.read.release();
+    rw.read.release();
+    expect(() => rw.read.release()).toThrow(expect.objectContaining({ code: 'ERR_RELEASED_TOO_MANY_TIMES' }));
+    expect(rw.write.acquireSync({ block: false })).toBe(true);
+    expect(rw.read.locked()).toBe(true);
+    expect(rw.read.acquireSync({ timeout: 20 })).toBe(false);
+    expect(await rw.read.acquire({ timeout: 20 })).toBe(false);
+    await sleep(100); // the async wait's withdrawal (or its undo) is done
+    rw.write.release();
+    expect(() => rw.write.release()).toThrow(expect.objectContaining({ code: 'ERR_RELEASED_TOO_MANY_TIMES' }));
+    expect(rw.write.locked()).toBe(false);
+    expect(await rw.read.withLock(() => rw.readers)).toBe(1);
+    expect(rw.write.withLockSync(() => rw.write.locked())).toBe(true);
+    expect(inspect(rw)).toMatch(/^RWLock \{ name: .*readers: 0, writer: null \}/);
+  });
+
+  it('async waits: a reader behind a writer, abort, close', async () => {
+    const rw = track(new RWLock());
+    await rw.write.acquire();
+    const r = rw.read.acquire({ timeout: 10_000 });
+    const ac = new AbortController();
+    const aborted = rw.read.acquire({ signal: ac.signal });
+    ac.abort();
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    await sleep(30);
+    rw.write.release();
+    expect(await r).toBe(true);
+    expect(rw.readers).toBe(1);
+    rw.read.release();
+    const other = new RWLock({ name: uniqueName('rwc') });
+    await other.write.acquire();
+    const pending = other.write.acquire();
+    other.close();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    expect(() => other.read.acquireSync()).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+  });
+
+  it('shared by name, open(), serializable, kind checks', () => {
+    const name = uniqueName('rw');
+    const a = track(new RWLock({ name }));
+    const b = track(RWLock.open(name));
+    const c = track(procsync.open(name) as RWLock);
+    expect(c).toBeInstanceOf(RWLock);
+    const d = track((procsync.deserialize(JSON.parse(JSON.stringify(procsync.serialize({ x: a })))) as { x: RWLock }).x);
+    a.write.acquireSync();
+    expect(b.read.acquireSync({ block: false })).toBe(false);
+    expect(d.write.locked()).toBe(true);
+    a.write.release();
+    expect(() => Lock.open(name)).toThrow(expect.objectContaining({ code: 'ERR_KIND_MISMATCH' }));
+    expect(JSON.stringify(a)).toBe(JSON.stringify({ $procsync: 'RWLock', name }));
+  });
+
+  it('readers beyond the slots wait, they never fail', async () => {
+    const rw = track(new RWLock());
+    let n = 0;
+    while (rw.read.acquireSync({ block: false })) n++;
+    expect(n).toBeGreaterThanOrEqual(128);
+    const more = rw.read.acquire({ timeout: 20_000 });
+    await sleep(50);
+    rw.read.release();
+    expect(await more).toBe(true);
+    for (let i = 0; i < n; i++) rw.read.release();
+    expect(rw.readers).toBe(0);
+  });
+});
+
+describe('RWLock between processes', () => {
+  afterEach(() => undefined);
+
+  it('writers exclude everyone, readers never see a half-done write', async () => {
+    const rw = track(new RWLock());
+    const arr = track(new RawArray('i', 4));
+    const rs = await runChildren<{ bad: number; reads: number; writes: number }>(3, 'rwlock.js', 'hammer', () => [rw, arr, 3000, 10]);
+    expect(rs.reduce((s, r) => s + r.bad, 0)).toBe(0);
+    expect(arr.get(1)).toBe(rs.reduce((s, r) => s + r.writes, 0));
+    expect(arr.get(2)).toBe(arr.get(1));
+  });
+
+  it('readers share; a writer excludes a reader of another process', async () => {
+    const rw = track(new RWLock());
+    const h = startChild('rwlock.js', 'hold', [rw, 'read']);
+    expect(await h.message()).toBe('held');
+    expect(rw.read.acquireSync({ block: false })).toBe(true);
+    rw.read.release();
+    expect(rw.write.acquireSync({ timeout: 50 })).toBe(false);
+    h.send('release');
+    await h.done;
+    const w = startChild('rwlock.js', 'hold', [rw, 'write']);
+    expect(await w.message()).toBe('held');
+    expect(rw.read.acquireSync({ timeout: 50 })).toBe(false);
+    w.send('release');
+    await w.done;
+    expect(rw.read.acquireSync({ block: false })).toBe(true);
+    rw.read.release();
+  });
+
+  it('writer-preferring: a reader that arrives while a writer waits queues behind it', async () => {
+    const rw = track(new RWLock());
+    rw.read.acquireSync();
+    const w = startChild<{ ok: boolean; at: number }>('rwlock.js', 'takeOrdered', [rw, 'write', false, 300]);
+    expect(await w.message()).toBe('waiting');
+    // Once the writer waits, a new reader (here: another process) does not get in.
+    let queued = false;
+    for (let i = 0; i < 100 && !queued; i++) {
+      await sleep(20);
+      queued = !(await startChild<boolean>('rwlock.js', 'tryTake', [rw, 'read', 0]).done).result;
+    }
+    expect(queued).toBe(true);
+    rw.read.release();
+    const r = await w.done;
+    expect(r.result!.ok).toBe(true);
+  });
+
+  it.each([false, true])('phase-fair: readers waiting at a writer release enter before the next writer (async %s)', async (useAsync) => {
+    const rw = track(new RWLock());
+    rw.write.acquireSync();
+    const readers = [0, 1].map(() => startChild<{ ok: boolean; at: number }>('rwlock.js', 'takeOrdered', [rw, 'read', useAsync, 400]));
+    for (const r of readers) expect(await r.message()).toBe('waiting');
+    const writer = startChild<{ ok: boolean; at: number }>('rwlock.js', 'takeOrdered', [rw, 'write', useAsync, 0]);
+    expect(await writer.message()).toBe('waiting');
+    await sleep(300); // all three are in their waits
+    rw.write.release();
+    const rr = (await Promise.all(readers.map((r) => r.done))).map((r) => r.result!);
+    const ww = (await writer.done).result!;
+    expect(rr.every((r) => r.ok) && ww.ok).toBe(true);
+    // Both readers got in together (they overlap) and before the writer.
+    for (const r of rr) expect(r.at).toBeLessThan(ww.at);
+    expect(Math.abs(rr[0].at - rr[1].at)).toBeLessThan(380);
+  });
+
+  it('worker threads count as readers and writers', async () => {
+    const rw = track(new RWLock());
+    const code = `
+      const { parentPort, workerData } = require('worker_threads');
+      const procsync = require(${JSON.stringify(require.resolve('procsync'))});
+      const rw = procsync.RWLock.open(workerData);
+      rw.write.acquireSync();
+      parentPort.postMessage('held');
+      parentPort.once('message', () => { rw.write.release(); rw.close(); parentPort.postMessage('done'); });`;
+    const w = new Worker(code, { eval: true, workerData: rw.name });
+    const next = () => new Promise((r) => w.once('message', r));
+    expect(await next()).toBe('held');
+    expect(rw.read.acquireSync({ timeout: 30 })).toBe(false);
+    expect(() => rw.write.release()).toThrow(expect.objectContaining({ code: 'ERR_RELEASED_TOO_MANY_TIMES' }));
+    w.postMessage('go');
+    expect(await next()).toBe('done');
+    expect(rw.read.acquireSync({ timeout: 5000 })).toBe(true);
+    rw.read.release();
+    await w.terminate();
+  });
+});
+
+describe.skipIf(emulated)(`RWLock owner death within ${OWNER_DEATH_MS} ms`, () => {
+  it.each([
+    ['write', 'write', false], ['write', 'write', true],
+    ['write', 'read', false], ['write', 'read', true],
+    ['read', 'write', false], ['read', 'write', true],
+  ] as const)('a SIGKILLed %s holder; a waiting %s (async %s) gets in', async (held, want, useAsync) => {
+    const rw = track(new RWLock());
+    const holder = startChild('rwlock.js', 'hold', [rw, held]);
+    expect(await holder.message()).toBe('held');
+    const waiter = startChild<{ ok: boolean; at: number; warnings: string[] }>('rwlock.js', 'takeOrdered', [rw, want, useAsync, 0]);
+    expect(await waiter.message()).toBe('waiting');
+    await sleep(200);
+    holder.kill('SIGKILL');
+    const h = await holder.done;
+    expect(h.signal).toBe('SIGKILL');
+    const w = await waiter.done;
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.result!.ok).toBe(true);
+    expect(w.result!.at - h.exitAt).toBeLessThan(OWNER_DEATH_MS);
+    if (held === 'write') expect(w.result!.warnings).toContain('PROCSYNC_OWNER_DIED');
+    expect(rw.readers).toBe(0);
+    expect(rw.write.acquireSync({ block: false })).toBe(true);
+    rw.write.release();
+  });
+});
