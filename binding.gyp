@@ -1,4 +1,9 @@
 {
+  "variables": {
+    # The platform backend (native/platform/<backend>/): linux (default) or posix (the macOS /
+    # BSD code, also built on Linux by scripts/build-posix.sh so that the suite runs against it).
+    "backend%": "linux"
+  },
   "targets": [
     {
       "target_name": "procsync",
@@ -25,11 +30,30 @@
         "native/weblocks.cc",
         "native/weblocks_binding.cc",
         "native/inspect_binding.cc",
-        "native/constants_binding.cc",
-        "native/platform/linux/wait.cc",
-        "native/platform/linux/segment.cc",
-        "native/platform/linux/liveness.cc",
-        "native/platform/linux/process.cc"
+        "native/constants_binding.cc"
+      ],
+      "conditions": [
+        ["backend=='linux'", {
+          "sources": [
+            "native/platform/linux/wait.cc",
+            "native/platform/linux/segment.cc",
+            "native/platform/linux/liveness.cc",
+            "native/platform/linux/process.cc"
+          ]
+        }],
+        ["backend=='posix'", {
+          "sources": [
+            "native/platform/posix/names.cc",
+            "native/platform/posix/lockfiles.cc",
+            "native/platform/posix/words.cc",
+            "native/platform/posix/segment.cc",
+            "native/platform/posix/sweep.cc",
+            "native/platform/posix/liveness.cc",
+            "native/platform/posix/parking.cc",
+            "native/platform/posix/wait.cc",
+            "native/platform/posix/process.cc"
+          ]
+        }]
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],

@@ -46,6 +46,8 @@ export interface Native {
   sweep(): number;
   listSegments(): { name: string; held: boolean }[];
   threadId(): number;
+  /** The file that holds a segment's bytes (tests and diagnostics). */
+  segmentPath(name: string): string;
   threadCount(): number;
   closeAll(): void;
   setErrorClass(ctor: new (code: string, message: string) => Error): void;
@@ -72,6 +74,12 @@ const SHIPPED = 'linux-x64 (glibc), linux-arm64 (glibc)';
 function load(): Native {
   const root = path.join(__dirname, '..');
   try {
+    // PROCSYNC_BACKEND=posix: the posix backend (the macOS / BSD code) built on this machine by
+    // scripts/build-posix.sh, so that the whole suite runs against it on Linux too.
+    if (process.env.PROCSYNC_BACKEND === 'posix') {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      return require(path.join(root, 'build-posix', 'build', 'Release', 'procsync.node')) as Native;
+    }
     // node-gyp-build: build/Release/*.node if there is one (a local build), else the best
     // prebuilds/<platform>-<arch>/*.node for this runtime and libc.
     // eslint-disable-next-line @typescript-eslint/no-var-requires

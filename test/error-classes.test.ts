@@ -9,6 +9,7 @@ import {
   Condition, Barrier, Value, Queue, SimpleQueue, Process,
 } from 'procsync';
 import { uniqueName } from './helpers/children';
+import { segmentPath } from './helpers/segment-path';
 
 /** What `fn` threw (or its promise rejected with). */
 async function caught(fn: () => unknown): Promise<Error & { code?: string }> {
@@ -54,7 +55,7 @@ describe('error classes', () => {
 
   it('ERR_CORRUPT: a segment whose header is not ours', async () => {
     const name = uniqueName('corrupt');
-    writeFileSync(`/dev/shm/procsync.${name}`, Buffer.alloc(4096, 0x5a), { mode: 0o600 });
+    writeFileSync(segmentPath(name), Buffer.alloc(4096, 0x5a), { mode: 0o600 });
     try {
       await expectOurs('ERR_CORRUPT', () => Lock.open(name));
       await expectOurs('ERR_CORRUPT', () => procsync.open(name));

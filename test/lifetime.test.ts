@@ -4,8 +4,9 @@ import { describe, it, expect } from 'vitest';
 import * as fs from 'fs';
 import { Lock, RLock, Semaphore, Event, RawValue, Value, open, unlink, sweep, serialize, deserialize, listSegments } from 'procsync';
 import { startChild, runChild, uniqueName, until } from './helpers/children';
+import { segmentPath } from './helpers/segment-path';
 
-const shm = (name: string) => `/dev/shm/procsync.${name}`;
+const shm = (name: string) => segmentPath(name);
 const exists = (name: string) => fs.existsSync(shm(name));
 
 describe('lifetime', () => {

@@ -7,6 +7,7 @@ import * as procsync from 'procsync';
 import { KindName } from 'procsync';
 import { runChild, startChild, expectOk } from './helpers/children';
 import { useTracked } from './helpers/track';
+import { segmentPath } from './helpers/segment-path';
 
 const { make, lockName } = createRequire(import.meta.url)('./fixtures/names.js') as {
   make: (kind: KindName, name: string, opts?: object) => procsync.Primitive;
@@ -93,7 +94,7 @@ describe('names up to 200 characters', () => {
 });
 
 describe("a derived lock follows its owner's options", () => {
-  const modeOf = (name: string) => statSync(`/dev/shm/procsync.${name}`).mode & 0o777;
+  const modeOf = (name: string) => statSync(segmentPath(name)).mode & 0o777;
 
   it('mode: the default lock of a Value, SharedArray or Condition gets the same mode', () => {
     for (const kind of WITH_LOCK) {

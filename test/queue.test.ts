@@ -9,6 +9,7 @@ import { Event, JoinableQueue, Lock, Queue, SharedArray, SimpleQueue, open, seri
 import { runChild, runChildren, startChild, until, uniqueName, Child } from './helpers/children';
 import { segmentFile } from './helpers/segment-file';
 import { useTracked } from './helpers/track';
+import { segmentPath } from './helpers/segment-path';
 
 const track = useTracked();
 
@@ -570,8 +571,8 @@ describe('Queue bad input and sharing', () => {
     const name = uniqueName('gone');
     const q = new Queue({ name });
     q.putSync(1);
-    expect(fs.existsSync(`/dev/shm/procsync.${name}`)).toBe(true);
+    expect(fs.existsSync(segmentPath(name))).toBe(true);
     q.close();
-    await until(() => !fs.existsSync(`/dev/shm/procsync.${name}`), 2000, 'segment removal');
+    await until(() => !fs.existsSync(segmentPath(name)), 2000, 'segment removal');
   });
 });

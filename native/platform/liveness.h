@@ -61,6 +61,9 @@ class IdentityCache {
 
  private:
   std::map<std::pair<dev_t, ino_t>, std::weak_ptr<Identity>> by_file_;
+  // Expired entries are forgotten when the map reaches this size (then it doubles), so that a
+  // thread opening 10,000 segments does not rescan the map at every open.
+  size_t prune_at_ = 64;
 };
 
 // The pid recorded for user `id` in a users table, or 0 when unknown.

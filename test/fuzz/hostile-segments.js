@@ -14,6 +14,7 @@
 'use strict';
 const { fork } = require('child_process');
 const fs = require('fs');
+const { segmentPath } = require('../helpers/segment-path');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -107,7 +108,7 @@ async function child(kind) {
   const values = [0, 1, 2, 3, 4, 7, 0xff, 0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, livePid];
   const name = `fuzz-${kind}-${process.pid}`;
   const p = make(ps, kind, name);
-  const file = `/dev/shm/procsync.${name}`;
+  const file = segmentPath(name);
   const fd = fs.openSync(file, 'r+');
   const size = fs.fstatSync(fd).size;
   const hdr = Buffer.alloc(64);

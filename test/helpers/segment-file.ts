@@ -2,6 +2,7 @@
 // for tests of hostile or corrupt segment contents. The state offset is read from the header
 // (total size − state size), so no layout constant is copied here.
 import * as fs from 'fs';
+import { segmentPath } from './segment-path';
 
 export interface SegmentFile {
   /** Byte offset of the kind's state in the file. */
@@ -14,7 +15,7 @@ export interface SegmentFile {
 }
 
 export function segmentFile(name: string): SegmentFile {
-  const fd = fs.openSync(`/dev/shm/procsync.${name}`, 'r+');
+  const fd = fs.openSync(segmentPath(name), 'r+');
   const b = Buffer.alloc(8);
   const read = (off: number): number => {
     fs.readSync(fd, b, 0, 4, off);
