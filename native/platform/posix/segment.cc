@@ -46,9 +46,6 @@ constexpr int kOpenRetries = 1000;
 // Creators hold it for the time of an ftruncate and a header write; this only bounds a creator
 // that was stopped (SIGSTOP) half-way.
 constexpr int64_t kCreatorWaitNs = 5000LL * 1000 * 1000;
-// Temporary lock files and FIFOs that nobody uses are removed by the sweep only once this old,
-// so a creator between open(O_CREAT) and its lock is never disturbed.
-constexpr time_t kSweepGraceSeconds = 10;
 constexpr int64_t kSweepIntervalNs = 1000LL * 1000 * 1000;
 std::atomic<int64_t> g_last_sweep_ns{0};
 

