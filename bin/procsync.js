@@ -9,6 +9,11 @@
 'use strict';
 const procsync = require('../dist/index.js');
 
+/** JSON of a segment description: 64-bit Values hold bigints, written as decimal strings. */
+function toJson(v, indent) {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), indent);
+}
+
 const USAGE = `usage: procsync <command>
   ls [--json]                      list every live primitive of this user
   show NAME [--json]               one primitive: kind, users, state
@@ -68,7 +73,7 @@ function summary(s) {
     if (k === 'holder' || k === 'writer') parts.push(v ? `${k} ${who(v)}` : '');
     else if (k === 'locked' && 'holder' in st) continue;
     else if (Array.isArray(v)) parts.push(`${k} ${v.length}`);
-    else if (v !== null && typeof v === 'object') parts.push(`${k} ${JSON.stringify(v)}`);
+    else if (v !== null && typeof v === 'object') parts.push(`${k} ${toJson(v)}`);
     else parts.push(`${k} ${v}`);
   }
   if ('holder' in st) parts.unshift(st.locked ? 'locked' : 'free');
@@ -107,7 +112,7 @@ function columns() {
 
 function ls(flags) {
   const list = procsync.listSegments().sort((a, b) => a.name.localeCompare(b.name));
-  if (flags.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+  if (flags.json) process.stdout.write(toJson(list, 2) + '\n');
   else process.stdout.write((list.length ? table(list, columns()) : 'no procsync primitives') + '\n');
   return 0;
 }
@@ -128,7 +133,7 @@ function show(name, flags) {
   const s = find(name);
   if (!s) return 1;
   if (flags.json) {
-    process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+    process.stdout.write(toJson(s, 2) + '\n');
     return 0;
   }
   const out = [

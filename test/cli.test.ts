@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { execFile } from 'child_process';
 import * as path from 'path';
-import { Lock, RWLock, Semaphore, Queue, inspect, listSegments, unlink } from 'procsync';
+import { Lock, RWLock, Semaphore, Queue, Value, inspect, listSegments, unlink } from 'procsync';
 import { startChild, uniqueName, until } from './helpers/children';
 import { useTracked } from './helpers/track';
 
@@ -41,6 +41,15 @@ describe('procsync.inspect', () => {
 });
 
 describe('the procsync command', () => {
+  it('ls --json and show --json with a 64-bit Value (a bigint) among the segments', async () => {
+    const v = track(new Value('q', 2n ** 60n, { name: uniqueName('cli-big') }));
+    const ls = await cli('ls', '--json');
+    expect(ls.code, ls.err).toBe(0);
+    const show = await cli('show', v.name, '--json');
+    expect(show.code, show.err).toBe(0);
+    expect(show.out).toContain(String(2n ** 60n));
+  });
+
   it('usage errors exit 2', async () => {
     expect((await cli()).code).toBe(2);
     expect((await cli('frobnicate')).code).toBe(2);

@@ -206,6 +206,9 @@ export class ProcsyncLockManager {
 
   /** The callback settled: release (a no-op if stolen) and settle the request like it. */
   #finish(req: Req, settle: () => void): void {
+    // A steal this thread has not heard of yet (its watch's result may still be on its way):
+    // look at shared memory now, so that a stolen request rejects instead of settling.
+    if (!req.done) this.#check();
     this.#live.delete(req.ticket);
     if (this.#reg !== null) wl.wlRelease(this.#reg.segment, req.slot, req.ticket);
     if (!req.done) {
