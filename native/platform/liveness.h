@@ -14,6 +14,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -39,8 +40,14 @@ class Identity {
  private:
   friend class IdentityCache;
   Identity(int fd, uint32_t id) : fd_(fd), id_(id) {}
+  // A few ids recently found alive, with when (id << 32 | monotonic ms): a Barrier checks its
+  // parties at every cycle, microseconds apart, and need not ask the kernel each time. Entries
+  // live for less than one sleep slice, so a death is still noticed by the next slice's check.
+  bool recently_alive(uint32_t id) const;
+  void remember_alive(uint32_t id) const;
   int fd_;
   uint32_t id_;
+  mutable std::atomic<uint64_t> recent_[4] = {};
 };
 
 // One entry of the segment's users table.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "platform/platform.h"
 
 namespace procsync {
 
@@ -30,10 +31,29 @@ bool lock_byte(int fd, uint32_t id) {
 
 Identity::~Identity() { close(fd_); }
 
+namespace {
+constexpr uint32_t kRecentMs = 50;  // < kSliceNs: see Identity::recent_
+uint32_t now_ms() { return uint32_t(monotonic_ns() / 1000000); }
+}  // namespace
+
+bool Identity::recently_alive(uint32_t id) const {
+  const uint32_t now = now_ms();
+  for (auto& e : recent_) {
+    uint64_t v = e.load(std::memory_order_relaxed);
+    if (uint32_t(v >> 32) == id && now - uint32_t(v) < kRecentMs) return true;
+  }
+  return false;
+}
+
+void Identity::remember_alive(uint32_t id) const {
+  recent_[id % 4].store((uint64_t(id) << 32) | now_ms(), std::memory_order_relaxed);
+}
+
 bool Identity::alive(uint32_t id) const {
   id &= kUserIdMask;
   if (id == id_) return true;
   if (id == 0) return false;
+  if (recently_alive(id)) return true;
   struct flock fl = {};
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
@@ -42,7 +62,9 @@ bool Identity::alive(uint32_t id) const {
   int r;
   while ((r = fcntl(fd_, F_OFD_GETLK, &fl)) != 0 && errno == EINTR) {}
   if (r != 0) return true;
-  return fl.l_type != F_UNLCK;
+  if (fl.l_type == F_UNLCK) return false;
+  remember_alive(id);
+  return true;
 }
 
 std::shared_ptr<Identity> IdentityCache::get(int fd, uint32_t* counter, UserEntry* users,
