@@ -33,6 +33,9 @@ done
 status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 [ $status -eq 0 ] || { echo "check:macos: compile failed"; exit 1; }
+# A 64-bit Mach-O file starts with the magic cf fa ed fe (MH_MAGIC_64, little-endian).
 for target in x86_64-macos aarch64-macos; do
-  echo "check:macos: $target: $(file -b "$out/procsync-$target.node" | cut -d, -f1-2)"
+  magic=$(head -c 4 "$out/procsync-$target.node" | od -An -tx1 | tr -d ' \n')
+  [ "$magic" = "cffaedfe" ] || { echo "check:macos: $target: not a 64-bit Mach-O file ($magic)"; exit 1; }
+  echo "check:macos: $target: 64-bit Mach-O, $(wc -c < "$out/procsync-$target.node") bytes"
 done
