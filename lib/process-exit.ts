@@ -3,8 +3,9 @@
 // Node reaps its children itself (libuv's SIGCHLD handler calls waitpid() from the event loop
 // and then runs the ChildProcess 'exit' callback on the same thread). While the JS thread is
 // blocked in joinSync() the loop cannot run, so an exited child stays a zombie until then. The
-// core looks at it without reaping it (waitid with WNOWAIT, native/platform/platform.h
-// child_status), so Node still reaps it and emits 'exit' as usual. Once the loop reaped it,
+// core looks at it without reaping it (native/platform/platform.h child_status: on Linux the
+// zombie's /proc/<pid>/stat, on other backends waitid with WNOWAIT), so Node still reaps it and
+// emits 'exit' as usual. Once the loop reaped it,
 // the ChildProcess carries exitCode/signalCode instead. One of the two always holds.
 import { native } from './native';
 
