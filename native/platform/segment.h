@@ -1,4 +1,5 @@
-// Creating, opening, closing and sweeping shared-memory segments in /dev/shm.
+// Creating, opening, closing and sweeping shared-memory segments. What follows is the linux
+// backend's protocol; posix/segment.cc and windows/segment.cc describe theirs.
 //
 // Lifetime protocol (why nothing is left behind, even after SIGKILL):
 // - every process that has a segment open holds a shared flock() on its fd; the kernel drops
