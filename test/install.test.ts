@@ -123,6 +123,16 @@ describe.skipIf(posix)('installed from the tarball, with no compiler', () => {
     expect(files.filter((f) => f.startsWith('package/build/'))).toEqual([]);
   });
 
+  it('the prebuilds need no glibc newer than 2.28 (Node 20\'s own minimum: Debian 10+, RHEL 8+)', () => {
+    // The newest GLIBC_x.y symbol version each binary imports (objdump reads both ELF machines).
+    const newest = (file: string): string => execFileSync('objdump', ['-T', path.join(root, file)], { encoding: 'utf8' })
+      .match(/GLIBC_[0-9.]+/g)!.map((v) => v.slice(6).split('.').map(Number))
+      .sort((a, b) => a[0] - b[0] || (a[1] ?? 0) - (b[1] ?? 0) || (a[2] ?? 0) - (b[2] ?? 0)).pop()!.join('.');
+    const atMost228 = (v: string) => { const [a, b] = v.split('.').map(Number); return a < 2 || (a === 2 && b <= 28); };
+    const files = [X64, ...(fresh(ARM64) || requireArm64 ? [ARM64] : [])];
+    for (const f of files) expect(atMost228(newest(f)), `${f} needs glibc ${newest(f)}`).toBe(true);
+  });
+
   it('--ignore-scripts: require() loads prebuilds/linux-x64 and the demo runs across processes', () => {
     const where = run(process.execPath, ['-p', `require('node-gyp-build').resolve(require('path').dirname(require.resolve('procsync/package.json')))`]);
     expect(where.stdout.trim(), out(where)).toBe(path.join(fs.realpathSync(app), 'node_modules/procsync', X64));
