@@ -140,7 +140,18 @@ module.exports = [
     roles: 2,
     rate: true,
     impls: [
-      { impl: PS, run: 'procsync', iters: 1e5 },
+      { impl: PS, run: 'procsync', iters: 3e5 },
+      { impl: PY, run: 'python', iters: 2e4 },
+      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 2e4 },
+    ],
+  },
+  {
+    name: 'queue_throughput_int',
+    title: 'Queue one-way throughput of small ints',
+    roles: 2,
+    rate: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 3e5 },
       { impl: PY, run: 'python', iters: 2e4 },
       { impl: 'node IPC', run: 'ipc', roles: 1, iters: 2e4 },
     ],

@@ -238,6 +238,18 @@ const PINGPONG = {
       for (let i = 0; i < n; i++) q.getSync();
     },
   },
+  // The same with a small int as the item (the "small ints").
+  queue_throughput_int: {
+    classes: ['Queue'],
+    both: true,
+    setup: (ps, m) => need(createOrOpen(ps.Queue, m, 0, (name) => new ps.Queue({ name })), 'putSync', 'getSync'),
+    a(q, n) {
+      for (let i = 0; i < n; i++) q.putSync(7);
+    },
+    b(q, n) {
+      for (let i = 0; i < n; i++) q.getSync();
+    },
+  },
 };
 
 function pingpong(spec) {

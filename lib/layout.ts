@@ -20,7 +20,7 @@ export interface Layout {
     putSeqWord: number; canGet: number; canPut: number; joined: number; maxCapacity: number; maxMaxsize: number;
     headWord: number; tailWord: number; countWord: number; usedWord: number; getSeqWord: number;
     getSleepersWord: number; putSleepersWord: number; unfinishedWord: number; logValidWord: number;
-    logWord: number; headerBytes: number; capacityParamByte: number;
+    logWord: number; putArmedWord: number; headerBytes: number; capacityParamByte: number;
   };
   rwlock: { writerWord: number; readersWord: number; drainWord: number; slotsWord: number; defaultSlots: number; maxSlots: number };
   weblocks: { genWord: number; slotsWord: number; slotWords: number; waiting: number; held: number; maxName: number };

@@ -27,6 +27,7 @@ const GET_SLEEPERS = Q.getSleepersWord;
 const PUT_SLEEPERS = Q.putSleepersWord;
 const LOG_VALID = Q.logValidWord;
 const LOG = Q.logWord;
+const PUT_ARMED = Q.putArmedWord;
 
 /** Returned by put/get: do it natively (it locks, repairs, reports corruption, waits). */
 export const RING_SLOW = -1;
@@ -104,7 +105,8 @@ export class Ring {
     this.commit(head, (tail + need) % size, count + 1, used + need, unfinished === 0xffffffff ? unfinished : unfinished + 1);
     i32[b + PUT_SEQ] = i32[b + PUT_SEQ] + 1; // changed only under the mutex
     this.leave(seg, 0);
-    if (Atomics.load(i32, b + GET_SLEEPERS) !== 0) native.wake(seg, (b + PUT_SEQ) * 4, 1);
+    // Only the put that made the queue non-empty wakes a getter; gets chain the rest (queue.h).
+    if (count === 0 && Atomics.load(i32, b + GET_SLEEPERS) !== 0) native.wake(seg, (b + PUT_SEQ) * 4, 1);
     return 0;
   }
 
@@ -153,8 +155,11 @@ export class Ring {
     this.commit(nHead, tail, count - 1, used - total, unfinished);
     i32[b + GET_SEQ] = i32[b + GET_SEQ] + 1;
     this.leave(seg, 0);
-    // All putters, as native/queue.cc does: the room freed may fit one waiter's item only.
-    if (Atomics.load(i32, b + PUT_SLEEPERS) !== 0) native.wake(seg, (b + GET_SEQ) * 4, WAKE_ALL);
+    // As native/queue.cc after_get(): the next getter in the chain, and all putters once per arming.
+    if (count > 1 && Atomics.load(i32, b + GET_SLEEPERS) !== 0) native.wake(seg, (b + PUT_SEQ) * 4, 1);
+    if (Atomics.load(i32, b + PUT_SLEEPERS) !== 0 && Atomics.exchange(i32, b + PUT_ARMED, 0) !== 0) {
+      native.wake(seg, (b + GET_SEQ) * 4, WAKE_ALL);
+    }
     return n;
   }
 

@@ -54,7 +54,7 @@ void register_constants(Napi::Env env, Napi::Object exports) {
                               {"usedWord", qw::kUsed}, {"getSeqWord", qw::kGetSeq},
                               {"getSleepersWord", qw::kGetSleepers}, {"putSleepersWord", qw::kPutSleepers},
                               {"unfinishedWord", qw::kUnfinished}, {"logValidWord", qw::kLogValid},
-                              {"logWord", qw::kLog}, {"headerBytes", kQueueHeaderBytes},
+                              {"logWord", qw::kLog}, {"putArmedWord", qw::kPutArmed}, {"headerBytes", kQueueHeaderBytes},
                               {"capacityParamByte", double(offsetof(Header, params) + sizeof(uint32_t))}}));
   c.Set("rwlock", object(env, {{"writerWord", rw::kW}, {"readersWord", rw::kR}, {"drainWord", rw::kDrain},
                                {"slotsWord", rw::kSlots}, {"defaultSlots", rw::kDefaultSlots}, {"maxSlots", rw::kMaxSlots}}));
