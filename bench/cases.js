@@ -167,6 +167,29 @@ module.exports = [
       { impl: 'C shm_open+mmap', run: 'floor', arg: 'shm_create_open', iters: 10000 },
     ],
   },
+  // Issue 15 splits the two: a create, and an open in another process (of a Lock that process
+  // has never had open, so it takes its own identity in the segment).
+  {
+    name: 'lock_create',
+    title: 'create a named Lock (per Lock, 2,000 in a row)',
+    roles: 1,
+    fixed: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: 'C shm_open+mmap', run: 'floor', arg: 'shm_create', iters: 2000 },
+    ],
+  },
+  {
+    name: 'lock_open',
+    title: 'open a named Lock in another process (per Lock, 2,000 in a row)',
+    roles: 2,
+    sequential: true,
+    fixed: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: 'C shm_open+mmap', run: 'floor', arg: 'shm_open', iters: 2000 },
+    ],
+  },
   {
     name: 'async_waits_10k_event',
     title: '10,000 pending Event.wait() in one process (per wait)',

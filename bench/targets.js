@@ -20,6 +20,8 @@ const TARGETS = [
   { case: 'queue_roundtrip', placement: 'across CPUs', label: 'Queue round trip (2 CPUs)', maxNs: 5e3, ref: 'issue 15' },
   { case: 'queue_throughput', label: 'Queue throughput', minRate: 1e6, ref: 'python ≈ 166 k/s' },
   { case: 'queue_throughput_int', label: 'Queue throughput, small ints', minRate: 3e6, ref: 'issue 15: 1.1 M/s before; C ring: tens of M/s' },
+  { case: 'lock_create', label: 'named Lock create', maxNs: 40e3, ref: 'issue 15: 120 µs before; C shm_open+mmap 15.6 µs (create + open)' },
+  { case: 'lock_open', label: 'named Lock open in another process', maxNs: 15e3, ref: 'issue 15: 36 µs before' },
   { case: 'async_waits_10k_event', label: '10,000 pending async waits (Event)', maxThreads: 16, maxRssMB: 200, ref: '—' },
   { case: 'async_waits_10k_sem', label: '10,000 pending async waits (Semaphore)', maxThreads: 16, maxRssMB: 200, ref: '—' },
   // procsync/redis (issue 14): against the peers measured in the same run on the same server.
