@@ -151,8 +151,12 @@ export class ItemWriter {
     const buf = this.scratch;
     this.out = buf;
     if ((x | 0) === x && (x !== 0 || 1 / x > 0)) {
+      // Byte by byte: Buffer.writeInt32LE validates its arguments at a cost of the whole write.
       buf[0] = INT32_TAG;
-      buf.writeInt32LE(x, 1);
+      buf[1] = x;
+      buf[2] = x >> 8;
+      buf[3] = x >> 16;
+      buf[4] = x >> 24;
       return 5;
     }
     buf[0] = FLOAT64_TAG;
@@ -184,7 +188,7 @@ export function decodeItem(bytes: Buffer, start: number, end: number): unknown {
       return deserialize(JSON.parse(jsonText(bytes, start + 1, end)));
     case INT32_TAG:
       if (end - start !== 5) break;
-      return bytes.readInt32LE(start + 1);
+      return bytes[start + 1] | (bytes[start + 2] << 8) | (bytes[start + 3] << 16) | (bytes[start + 4] << 24);
     case FLOAT64_TAG:
       if (end - start !== 9) break;
       return bytes.readDoubleLE(start + 1);

@@ -173,7 +173,7 @@ abstract class QueueCore<T> extends Primitive {
   /** Puts an item, waiting for room (block/timeout); throws Full when there is none in time. */
   putSync(item: T, opts?: WaitOptions): void {
     const seg = this.seg;
-    const t = waitTimeout(opts);
+    const t = opts === undefined ? -1 : waitTimeout(opts);
     const n = this.encode(item);
     const r = this.ring.put(seg, this.writer.out, n);
     if (r === 0) return;
@@ -213,7 +213,7 @@ abstract class QueueCore<T> extends Primitive {
   /** Takes the oldest item, waiting for one (block/timeout); throws Empty when none comes in time. */
   getSync(opts?: WaitOptions): T {
     const seg = this.seg;
-    const v = this.take(seg, waitTimeout(opts));
+    const v = this.take(seg, opts === undefined ? -1 : waitTimeout(opts));
     if (v === NOT_NOW) throw new Empty();
     return v;
   }
