@@ -105,8 +105,8 @@ export class Ring {
     this.commit(head, (tail + need) % size, count + 1, used + need, unfinished === 0xffffffff ? unfinished : unfinished + 1);
     i32[b + PUT_SEQ] = i32[b + PUT_SEQ] + 1; // changed only under the mutex
     this.leave(seg, 0);
-    // Only the put that made the queue non-empty wakes a getter; gets chain the rest (queue.h).
-    if (count === 0 && Atomics.load(i32, b + GET_SLEEPERS) !== 0) native.wake(seg, (b + PUT_SEQ) * 4, 1);
+    // As native/queue.cc after_put(): a getter only while sleepers outnumber the queued items.
+    if (Atomics.load(i32, b + GET_SLEEPERS) >>> 0 > count) native.wake(seg, (b + PUT_SEQ) * 4, 1);
     return 0;
   }
 

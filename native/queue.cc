@@ -132,10 +132,10 @@ void sleep_on(uint32_t* word, uint32_t seen, uint32_t* sleepers, const WaitCtx& 
   fetch_sub(sleepers, 1);
 }
 
-// `count_before`: items before this put. Only the put that makes the queue non-empty wakes a
-// getter; the rest are woken in a chain by after_get (queue.h).
+// `count_before`: items before this put. The items already there have each had a getter woken
+// for them (or were put with nobody asleep): wake one more only while sleepers outnumber them.
 void after_put(const QueueView& q, uint32_t count_before) {
-  if (count_before == 0 && load(q.w(qw::kGetSleepers)) > 0) wake_word(q.w(qw::kPutSeq), 1);
+  if (load(q.w(qw::kGetSleepers)) > count_before) wake_word(q.w(qw::kPutSeq), 1);
 }
 
 // `count_after`: items left by this get.

@@ -29,9 +29,11 @@
 //
 // Wake-ups cost a system call each, and a sleeper stays counted in its sleepers word until it
 // runs again, which on a busy machine spans many puts or gets. So (without losing any):
-//   getters (woken one at a time): a put wakes one only when it made the queue non-empty, and
-//     a get that leaves items behind wakes one more (a chain: every item has a getter coming);
-//     a woken getter always re-checks under the mutex before giving up, so it takes or passes on.
+//   getters (woken one at a time): a put wakes one only while the sleepers outnumber the items
+//     already queued (each of those had a getter woken for it: one sleeping consumer behind a
+//     stream of puts is woken once, not at every put), and a get that leaves items behind wakes
+//     one more (a chain, for a getter that came to sleep in between); a woken getter always
+//     re-checks under the mutex before giving up, so it takes or passes on.
 //   putters (woken all at once: the room freed may fit one item and not another): a putter
 //     sets put_armed before it sleeps; a get wakes them only if it clears put_armed.
 #pragma once
