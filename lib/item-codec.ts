@@ -3,8 +3,9 @@
 // that. So items that JSON represents exactly — plain objects and arrays of strings, finite
 // numbers (not -0), booleans and null, with no object appearing twice, no hole or extra property
 // in an array and no own "__proto__" key — go as JSON behind a one-byte tag; a lone number as its
-// int32 or float64 bytes behind a tag (no text at all); everything else as v8.serialize output
-// (which always starts with 0xFF). Either way the item that arrives equals
+// int32 or float64 bytes behind a tag (no text at all), a small flat object of primitives in a
+// binary form (lib/item-flat.ts); everything else as v8.serialize output (which always starts
+// with 0xFF). Either way the item that arrives equals
 // what structuredClone would give.
 //
 // Procsync primitives inside an item travel as markers (lib/serialize.ts). Only an item that
@@ -13,6 +14,7 @@
 import * as v8 from 'v8';
 import { ProcsyncError } from './errors';
 import { deserialize, serializeMarked } from './serialize';
+import { FLAT_TAG, FlatReader, writeFlat } from './item-flat';
 
 /** JSON text follows. */
 const JSON_TAG = 0x01;
@@ -108,6 +110,13 @@ export class ItemWriter {
   /** Throws v8's errors for items it cannot serialize (functions, symbols, ...). */
   write(item: unknown): number {
     if (typeof item === 'number') return this.writeNumber(item);
+    if (typeof item === 'object' && item !== null && Object.getPrototypeOf(item) === Object.prototype) {
+      const n = writeFlat(this.scratch, item as Record<string, unknown>);
+      if (n >= 0) {
+        this.out = this.scratch;
+        return n;
+      }
+    }
     let v = item;
     let tag = JSON_TAG;
     if (!isJsonExact(v)) {
@@ -180,8 +189,12 @@ function jsonText(bytes: Buffer, start: number, end: number): string {
  * bytes may be in a buffer that is reused: the v8 path copies first, since v8.deserialize may
  * return typed arrays that alias its input.
  */
+const flat = new FlatReader();
+
 export function decodeItem(bytes: Buffer, start: number, end: number): unknown {
   switch (end > start ? bytes[start] : -1) {
+    case FLAT_TAG:
+      return flat.read(bytes, start, end);
     case JSON_TAG:
       return JSON.parse(jsonText(bytes, start + 1, end));
     case JSON_MARKED_TAG:

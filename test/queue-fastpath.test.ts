@@ -2,11 +2,13 @@
 // inside the fast path's commit is recovered like one in native code, and getters / putters
 // asleep in other processes all get through when several puts / gets come at once.
 import { describe, it, expect } from 'vitest';
+import { createRequire } from 'module';
 import { Queue } from 'procsync';
 import { startChild } from './helpers/children';
 import { useTracked } from './helpers/track';
 
 const track = useTracked();
+const codec = createRequire(import.meta.url)('../dist/item-codec.js') as typeof import('../lib/item-codec');
 
 describe('Queue JS fast path', () => {
   it('a process killed inside the fast path commit (state mutex held under its id) is taken over and rolled forward', async () => {
@@ -52,4 +54,25 @@ describe('Queue JS fast path', () => {
     for (const x of results) expect(x.result).toEqual({ ok: true });
     expect(seen.filter((s) => s !== 'f').sort()).toEqual([small, big].sort());
   }, 60_000);
+
+  it('a damaged flat-object or number record decodes to an error or a value, never a crash or a prototype change', () => {
+    const w = new codec.ItemWriter();
+    for (const item of [{ i: 1, s: 'hello', ok: true, d: 0.5, n: null }, 7, 0.25]) {
+      const n = w.write(item);
+      const good = Buffer.from(w.out.subarray(0, n));
+      for (let i = 0; i < 5000; i++) {
+        const b = Buffer.from(good);
+        b[1 + (i % (b.length - 1))] = (i * 7919) & 0xff;
+        const end = i % 3 === 0 ? b.length - (i % 5) : b.length;
+        let v: unknown;
+        try {
+          v = codec.decodeItem(b, 0, end);
+        } catch (e) {
+          expect(e).toBeInstanceOf(Error);
+          continue;
+        }
+        if (typeof v === 'object' && v !== null) expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+      }
+    }
+  });
 });
