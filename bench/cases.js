@@ -140,7 +140,18 @@ module.exports = [
     roles: 2,
     rate: true,
     impls: [
-      { impl: PS, run: 'procsync', iters: 1e5 },
+      { impl: PS, run: 'procsync', iters: 3e5 },
+      { impl: PY, run: 'python', iters: 2e4 },
+      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 2e4 },
+    ],
+  },
+  {
+    name: 'queue_throughput_int',
+    title: 'Queue one-way throughput of small ints',
+    roles: 2,
+    rate: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 3e5 },
       { impl: PY, run: 'python', iters: 2e4 },
       { impl: 'node IPC', run: 'ipc', roles: 1, iters: 2e4 },
     ],
@@ -154,6 +165,29 @@ module.exports = [
     impls: [
       { impl: PS, run: 'procsync', iters: 10000 },
       { impl: 'C shm_open+mmap', run: 'floor', arg: 'shm_create_open', iters: 10000 },
+    ],
+  },
+  // Issue 15 splits the two: a create, and an open in another process (of a Lock that process
+  // has never had open, so it takes its own identity in the segment).
+  {
+    name: 'lock_create',
+    title: 'create a named Lock (per Lock, 2,000 in a row)',
+    roles: 1,
+    fixed: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: 'C shm_open+mmap', run: 'floor', arg: 'shm_create', iters: 2000 },
+    ],
+  },
+  {
+    name: 'lock_open',
+    title: 'open a named Lock in another process (per Lock, 2,000 in a row)',
+    roles: 2,
+    sequential: true,
+    fixed: true,
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: 'C shm_open+mmap', run: 'floor', arg: 'shm_open', iters: 2000 },
     ],
   },
   {

@@ -68,7 +68,9 @@ function pair(cls, async) {
 // Role 0 creates `n` named Locks, then role 1 opens each of them by name; the runner
 // runs the two sequentially (case flag `sequential`) and adds the two times.
 // Closing is not timed: role 1 closes right away, role 0 before its next round.
-function createOpen(m) {
+// timed: 'both' (create_open_10k), 'create' (lock_create: role 0 alone), 'open' (lock_open:
+// role 0's creating is not timed).
+const createOpen = (timed) => (m) => {
   const ps = load(['Lock']);
   need(ps.Lock, 'open');
   let round = 0;
@@ -82,11 +84,11 @@ function createOpen(m) {
       else for (let i = 0; i < n; i++) held.push(ps.Lock.open(`${prefix}.${i}`));
       const end = now();
       if (m.role === 1) closeAll(...held.splice(0));
-      return { start, end };
+      return timed === 'open' && m.role === 0 ? { start, end: start } : { start, end };
     },
     close: () => closeAll(...held.splice(0)),
   };
-}
+};
 
 // n pending async waits in one process; reports native threads and RSS while they pend.
 function pendingWaits(kind) {
@@ -238,6 +240,18 @@ const PINGPONG = {
       for (let i = 0; i < n; i++) q.getSync();
     },
   },
+  // The same with a small int as the item (the issue's "small ints").
+  queue_throughput_int: {
+    classes: ['Queue'],
+    both: true,
+    setup: (ps, m) => need(createOrOpen(ps.Queue, m, 0, (name) => new ps.Queue({ name })), 'putSync', 'getSync'),
+    a(q, n) {
+      for (let i = 0; i < n; i++) q.putSync(7);
+    },
+    b(q, n) {
+      for (let i = 0; i < n; i++) q.getSync();
+    },
+  },
 };
 
 function pingpong(spec) {
@@ -353,7 +367,9 @@ serve({
   rlock_pair: pair('RLock', false),
   counter_2: counter,
   counter_4: counter,
-  create_open_10k: createOpen,
+  create_open_10k: createOpen('both'),
+  lock_create: createOpen('create'),
+  lock_open: createOpen('open'),
   async_waits_10k_event: pendingWaits('Event'),
   async_waits_10k_sem: pendingWaits('Semaphore'),
   ...Object.fromEntries(Object.entries(PINGPONG).map(([k, spec]) => [k, pingpong(spec)])),

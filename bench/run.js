@@ -3,11 +3,14 @@
 // npm run bench [-- --quick] [--json-only] [--only <regex>]
 //
 // Runs every case of cases.js for procsync and its peers in one run, prints the
-// results and targets tables, and writes bench/results/latest.json and chart.svg.
+// results and targets tables, and writes latest.json and chart.svg: a full run (every case,
+// full reps) to bench/results, where chart.svg is committed (the one the README shows); a
+// --quick or --only run to bench/results/local (ignored by git), so that the test suite and
+// quick checks never leave the work tree dirty.
 //   --quick      3 reps and a fifth of the iterations (well under a minute)
 //   --json-only  no tables, no progress; only the JSON file (and the chart)
 //   --only RE    only the cases whose name matches RE
-//   --out DIR    write latest.json and chart.svg there instead of bench/results
+//   --out DIR    write latest.json and chart.svg there instead
 // Exit code 1 when a counter total was wrong (or the run itself failed).
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -28,7 +31,10 @@ const ONLY = argv.includes('--only') ? new RegExp(argv[argv.indexOf('--only') + 
 const REPS = QUICK ? 3 : 5;
 const SCALE = QUICK ? 0.2 : 1;
 const TIMEOUT_MS = QUICK ? 20000 : 60000; // per implementation of a case
-const RESULTS = argv.includes('--out') ? path.resolve(argv[argv.indexOf('--out') + 1]) : path.join(__dirname, 'results');
+const PUBLISH = !QUICK && !ONLY; // a run whose chart may replace the committed one
+const RESULTS = argv.includes('--out')
+  ? path.resolve(argv[argv.indexOf('--out') + 1])
+  : path.join(__dirname, 'results', PUBLISH ? '' : 'local');
 const BUILD = path.join(__dirname, '.build');
 
 const log = (s) => JSON_ONLY || process.stderr.write(`${s}\n`);

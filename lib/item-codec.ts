@@ -2,8 +2,10 @@
 // arrays, cycles, shared references) but costs ~6 µs for a small object; JSON costs a tenth of
 // that. So items that JSON represents exactly — plain objects and arrays of strings, finite
 // numbers (not -0), booleans and null, with no object appearing twice, no hole or extra property
-// in an array and no own "__proto__" key — go as JSON behind a one-byte tag; everything else as
-// v8.serialize output (which always starts with 0xFF). Either way the item that arrives equals
+// in an array and no own "__proto__" key — go as JSON behind a one-byte tag; a lone number as its
+// int32 or float64 bytes behind a tag (no text at all), a small flat object of primitives in a
+// binary form (lib/item-flat.ts); everything else as v8.serialize output (which always starts
+// with 0xFF). Either way the item that arrives equals
 // what structuredClone would give.
 //
 // Procsync primitives inside an item travel as markers (lib/serialize.ts). Only an item that
@@ -12,6 +14,7 @@
 import * as v8 from 'v8';
 import { ProcsyncError } from './errors';
 import { deserialize, serializeMarked } from './serialize';
+import { FLAT_TAG, FlatReader, writeFlat } from './item-flat';
 
 /** JSON text follows. */
 const JSON_TAG = 0x01;
@@ -19,6 +22,12 @@ const JSON_TAG = 0x01;
 const JSON_MARKED_TAG = 0x02;
 /** v8.serialize output with markers of primitives follows. */
 const V8_MARKED_TAG = 0x03;
+/** A number that is an int32 (not -0): its 4 bytes, little-endian, follow. */
+const INT32_TAG = 0x04;
+/** Any other number (-0, NaN, ±Infinity included): its float64, little-endian, follows. */
+const FLOAT64_TAG = 0x05;
+/** JSON text that is ASCII and this short is copied byte by byte (cheaper than a native call). */
+const SHORT_ASCII = 64;
 /** The first byte of v8.serialize output itself (its version tag). */
 const V8_TAG = 0xff;
 const MAX_DEPTH = 64;
@@ -56,10 +65,28 @@ function jsonExact(v: unknown, seen: Set<object>, depth: number): boolean {
   }
 }
 
+/**
+ * A plain object whose values are all strings, numbers, booleans or null (the usual small
+ * message): 1 if JSON represents it exactly, 0 if not, -1 when a value is an object (then
+ * the full walk decides: only nesting can repeat an object).
+ */
+function flatExact(v: object): number {
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return proto === Array.prototype ? -1 : 0;
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === 'object' && x !== null) return -1;
+    if (k === '__proto__' || !jsonExact(x, seenScratch, 0)) return 0;
+  }
+  return 1;
+}
+
 /** One Set reused by every check: saves an allocation per item. */
 const seenScratch = new Set<object>();
 function isJsonExact(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return jsonExact(v, seenScratch, 0);
+  const flat = flatExact(v);
+  if (flat >= 0) return flat === 1;
   // A getter that threw during an earlier check left entries behind (no try/finally here: it
   // costs more than the whole check of a small item).
   if (seenScratch.size !== 0) seenScratch.clear();
@@ -82,6 +109,14 @@ export class ItemWriter {
 
   /** Throws v8's errors for items it cannot serialize (functions, symbols, ...). */
   write(item: unknown): number {
+    if (typeof item === 'number') return this.writeNumber(item);
+    if (typeof item === 'object' && item !== null && Object.getPrototypeOf(item) === Object.prototype) {
+      const n = writeFlat(this.scratch, item as Record<string, unknown>);
+      if (n >= 0) {
+        this.out = this.scratch;
+        return n;
+      }
+    }
     let v = item;
     let tag = JSON_TAG;
     if (!isJsonExact(v)) {
@@ -109,8 +144,44 @@ export class ItemWriter {
     }
     buf[0] = tag;
     this.out = buf;
+    if (s.length <= SHORT_ASCII) {
+      let k = 0;
+      for (; k < s.length; k++) {
+        const c = s.charCodeAt(k);
+        if (c >= 0x80) break;
+        buf[1 + k] = c;
+      }
+      if (k === s.length) return 1 + k;
+    }
     return 1 + buf.write(s, 1, 'utf8');
   }
+
+  private writeNumber(x: number): number {
+    const buf = this.scratch;
+    this.out = buf;
+    if ((x | 0) === x && (x !== 0 || 1 / x > 0)) {
+      // Byte by byte: Buffer.writeInt32LE validates its arguments at a cost of the whole write.
+      buf[0] = INT32_TAG;
+      buf[1] = x;
+      buf[2] = x >> 8;
+      buf[3] = x >> 16;
+      buf[4] = x >> 24;
+      return 5;
+    }
+    buf[0] = FLOAT64_TAG;
+    buf.writeDoubleLE(x, 1);
+    return 9;
+  }
+}
+
+/** ASCII bytes as a string without a native call (short records only). */
+function shortAscii(bytes: Buffer, start: number, end: number): string | null {
+  for (let k = start; k < end; k++) if (bytes[k] >= 0x80) return null;
+  return bytes.toString('latin1', start, end);
+}
+
+function jsonText(bytes: Buffer, start: number, end: number): string {
+  return (end - start <= SHORT_ASCII && shortAscii(bytes, start, end)) || bytes.toString('utf8', start, end);
 }
 
 /**
@@ -118,19 +189,28 @@ export class ItemWriter {
  * bytes may be in a buffer that is reused: the v8 path copies first, since v8.deserialize may
  * return typed arrays that alias its input.
  */
+const flat = new FlatReader();
+
 export function decodeItem(bytes: Buffer, start: number, end: number): unknown {
   switch (end > start ? bytes[start] : -1) {
+    case FLAT_TAG:
+      return flat.read(bytes, start, end);
     case JSON_TAG:
-      return JSON.parse(bytes.toString('utf8', start + 1, end));
+      return JSON.parse(jsonText(bytes, start + 1, end));
     case JSON_MARKED_TAG:
-      return deserialize(JSON.parse(bytes.toString('utf8', start + 1, end)));
+      return deserialize(JSON.parse(jsonText(bytes, start + 1, end)));
+    case INT32_TAG:
+      if (end - start !== 5) break;
+      return bytes[start + 1] | (bytes[start + 2] << 8) | (bytes[start + 3] << 16) | (bytes[start + 4] << 24);
+    case FLOAT64_TAG:
+      if (end - start !== 9) break;
+      return bytes.readDoubleLE(start + 1);
     case V8_TAG:
       return v8.deserialize(Buffer.from(bytes.subarray(start, end)));
     case V8_MARKED_TAG:
       return deserialize(v8.deserialize(Buffer.from(bytes.subarray(start + 1, end))));
-    default:
-      throw new ProcsyncError('ERR_CORRUPT', 'a queue item has an unknown encoding');
   }
+  throw new ProcsyncError('ERR_CORRUPT', 'a queue item has an unknown encoding');
 }
 
 /** The smallest record ItemWriter makes ("0" as JSON: tag + 1 byte). */

@@ -16,7 +16,12 @@ export interface Layout {
   event: { stateWord: number; sleepersWord: number };
   condition: { waitingWord: number; slotsWord: number; slotWords: number; slotWaiting: number; maxWaiters: number };
   barrier: { stateWord: number; countWord: number; filling: number; broken: number; runAction: number; maxParties: number };
-  queue: { putSeqWord: number; canGet: number; canPut: number; joined: number; maxCapacity: number; maxMaxsize: number };
+  queue: {
+    putSeqWord: number; canGet: number; canPut: number; joined: number; maxCapacity: number; maxMaxsize: number;
+    headWord: number; tailWord: number; countWord: number; usedWord: number; getSeqWord: number;
+    getSleepersWord: number; putSleepersWord: number; unfinishedWord: number; logValidWord: number;
+    logWord: number; putArmedWord: number; headerBytes: number; capacityParamByte: number;
+  };
   rwlock: { writerWord: number; readersWord: number; drainWord: number; slotsWord: number; defaultSlots: number; maxSlots: number };
   weblocks: { genWord: number; slotsWord: number; slotWords: number; waiting: number; held: number; maxName: number };
 }

@@ -65,6 +65,7 @@ export function createSegment(req: SegmentRequest, opts: CreateOptions): NativeS
   const seg = native.open(spec);
   noteLink(seg, allowOwner);
   const info = seg.info();
+  knownInfo.set(seg, info);
   if (!info.created) {
     const want = [0, 1, 2, 3].map((i) => spec.params![i] ?? 0);
     const same = want.every((p, i) => p === info.params[i]) && (info.linkKind !== 0) === (spec.linkKind !== 0);
@@ -75,6 +76,10 @@ export function createSegment(req: SegmentRequest, opts: CreateOptions): NativeS
   }
   return seg;
 }
+
+// seg.info() builds a fresh object natively (a dozen named properties: several µs, a fair part
+// of a named open); createSegment needs it before the Primitive exists, which reuses it.
+const knownInfo = new WeakMap<NativeSegment, SegmentInfo>();
 
 /** Opens an existing segment by name, of the given kind (or any kind). */
 export function openSegment(name: string, kind?: KindName, opts?: { allowOwner?: number }): NativeSegment {
@@ -103,7 +108,7 @@ export abstract class Primitive {
 
   protected constructor(seg: NativeSegment) {
     this.#seg = seg;
-    this.info = seg.info();
+    this.info = knownInfo.get(seg) ?? seg.info();
     this.me = this.info.userId;
     this.i32 = new Int32Array(seg.buffer());
     this.base = this.info.stateOffset / 4;

@@ -1,7 +1,8 @@
 // Queue, JoinableQueue, SimpleQueue: a ring buffer of length-prefixed records (lib/item-codec.ts) in
-// one shared segment (layout and crash-safety protocol: native/queue.h). Every put/get is one
-// native call that copies the record under the queue's robust mutex; blocking sync forms wait
-// natively, async forms wait natively for "could succeed now" and then try on the JS thread
+// one shared segment (layout and crash-safety protocol: native/queue.h). A put/get that finds
+// the queue's mutex free runs on the JS thread over the mapped ring (lib/queue-ring.ts);
+// otherwise it is one native call that copies the record under the mutex. Blocking sync forms
+// wait natively, async forms wait natively for "could succeed now" and then try on the JS thread
 // (lib/queue-waits.ts), so an aborted or timed-out async call has changed nothing.
 import { layout } from './layout';
 import { Empty, Full, ProcsyncError, coded, invalidArgType, invalidArgValue, outOfRange } from './errors';
@@ -11,6 +12,7 @@ import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '.
 import { KindName } from './kinds';
 import { ItemWriter, MIN_ITEM_BYTES, decodeItem } from './item-codec';
 import { NOT_NOW, WaitLine } from './queue-waits';
+import { RING_NONE, RING_SLOW, Ring } from './queue-ring';
 import { abortReason } from './waitqueue';
 
 /** Word indices in the state and what queueWait waits for (native/queue.h). */
@@ -73,6 +75,8 @@ abstract class QueueCore<T> extends Primitive {
   private readonly writer = new ItemWriter();
   private readonly gets: WaitLine<T>;
   private readonly puts: WaitLine<void>;
+  /** The JS fast path over the mapped ring (native calls only to wait or repair). */
+  private readonly ring: Ring;
 
   /** The kind a subclass creates (read through new.target, before `this` exists). */
   static readonly queueKind: KindName;
@@ -85,6 +89,7 @@ abstract class QueueCore<T> extends Primitive {
     super(seg);
     this.maxsize = this.info.params[0];
     this.capacity = this.info.params[1];
+    this.ring = new Ring(this.i32.buffer as ArrayBuffer, this.info.stateOffset, this.capacity, this.maxsize, this.me);
     this.gets = new WaitLine<T>({
       start: (_need, t, cb) => qn.queueWait(this.seg, CAN_GET, 0, t, cb),
       // Getters are woken one per put: a wake-up that reached an abandoned wait goes on.
@@ -129,7 +134,10 @@ abstract class QueueCore<T> extends Primitive {
   // ---- one attempt (never blocks) ---------------------------------------------------------
 
   private tryPut(bytes: Buffer, length: number): boolean {
-    const code = qn.queuePut(this.seg, bytes, length, 0);
+    const seg = this.seg;
+    const r = this.ring.put(seg, bytes, length);
+    if (r !== RING_SLOW) return r !== RING_NONE;
+    const code = qn.queuePut(seg, bytes, length, 0);
     if (code === Code.OK) return true;
     if (code === Code.TIMEOUT) return false;
     throw nativeError(code, this.kind);
@@ -141,6 +149,9 @@ abstract class QueueCore<T> extends Primitive {
 
   /** One native get (waiting up to timeoutMs; -1 = no limit) into the reused scratch buffer. */
   private take(seg: NativeSegment, timeoutMs: number): T | typeof NOT_NOW {
+    const n = this.ring.get(seg, this.scratch);
+    if (n >= 0) return this.decode(this.scratch, 4, 4 + n);
+    if (n === RING_NONE && timeoutMs === 0) return NOT_NOW;
     const end = timeoutMs > 0 ? performance.now() + timeoutMs : 0;
     for (;;) {
       const r = qn.queueGet(seg, timeoutMs, this.scratch);
@@ -162,8 +173,11 @@ abstract class QueueCore<T> extends Primitive {
   /** Puts an item, waiting for room (block/timeout); throws Full when there is none in time. */
   putSync(item: T, opts?: WaitOptions): void {
     const seg = this.seg;
-    const t = waitTimeout(opts);
+    const t = opts === undefined ? -1 : waitTimeout(opts);
     const n = this.encode(item);
+    const r = this.ring.put(seg, this.writer.out, n);
+    if (r === 0) return;
+    if (r === RING_NONE && t === 0) throw new Full();
     const code = qn.queuePut(seg, this.writer.out, n, t);
     if (code === Code.OK) return;
     if (code === Code.TIMEOUT) throw new Full();
@@ -199,7 +213,7 @@ abstract class QueueCore<T> extends Primitive {
   /** Takes the oldest item, waiting for one (block/timeout); throws Empty when none comes in time. */
   getSync(opts?: WaitOptions): T {
     const seg = this.seg;
-    const v = this.take(seg, waitTimeout(opts));
+    const v = this.take(seg, opts === undefined ? -1 : waitTimeout(opts));
     if (v === NOT_NOW) throw new Empty();
     return v;
   }

@@ -1,6 +1,8 @@
 // The constants that TypeScript shares with the core — kind numbers, result codes, state word
 // indices and encodings — handed over from the headers that define them, so lib/ never copies
 // a number by hand (lib/layout.ts reads this object; test/layout.test.ts checks the names).
+#include <cstddef>
+
 #include "barrier.h"
 #include "condition.h"
 #include "event.h"
@@ -46,7 +48,14 @@ void register_constants(Napi::Env env, Napi::Object exports) {
                                 {"runAction", barrier::kRunAction}, {"maxParties", barrier::kMaxParties}}));
   c.Set("queue", object(env, {{"putSeqWord", qw::kPutSeq}, {"canGet", double(QueueReady::kCanGet)},
                               {"canPut", double(QueueReady::kCanPut)}, {"joined", double(QueueReady::kJoined)},
-                              {"maxCapacity", kQueueMaxCapacity}, {"maxMaxsize", kQueueMaxMaxsize}}));
+                              {"maxCapacity", kQueueMaxCapacity}, {"maxMaxsize", kQueueMaxMaxsize},
+                              // The ring's JS fast path (lib/queue-ring.ts) works on these words.
+                              {"headWord", qw::kHead}, {"tailWord", qw::kTail}, {"countWord", qw::kCount},
+                              {"usedWord", qw::kUsed}, {"getSeqWord", qw::kGetSeq},
+                              {"getSleepersWord", qw::kGetSleepers}, {"putSleepersWord", qw::kPutSleepers},
+                              {"unfinishedWord", qw::kUnfinished}, {"logValidWord", qw::kLogValid},
+                              {"logWord", qw::kLog}, {"putArmedWord", qw::kPutArmed}, {"headerBytes", kQueueHeaderBytes},
+                              {"capacityParamByte", double(offsetof(Header, params) + sizeof(uint32_t))}}));
   c.Set("rwlock", object(env, {{"writerWord", rw::kW}, {"readersWord", rw::kR}, {"drainWord", rw::kDrain},
                                {"slotsWord", rw::kSlots}, {"defaultSlots", rw::kDefaultSlots}, {"maxSlots", rw::kMaxSlots}}));
   c.Set("weblocks", object(env, {{"genWord", weblocks::kGen}, {"slotsWord", weblocks::kSlots},

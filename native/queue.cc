@@ -124,21 +124,27 @@ bool has_room(const QueueView& q, const State& s, uint64_t need) {
 // Sleeps on `word` while it still holds `seen` (one slice at most), announced in `sleepers`.
 // The waker changes `word` first and reads `sleepers` after (both seq_cst), so either it sees
 // us or the futex sees the new value.
-void sleep_on(uint32_t* word, uint32_t seen, uint32_t* sleepers, const WaitCtx& ctx) {
+void sleep_on(uint32_t* word, uint32_t seen, uint32_t* sleepers, const WaitCtx& ctx, uint32_t* armed = nullptr) {
   fetch_add(sleepers, 1);
+  if (armed) store(armed, 1);  // seq_cst, after the count and before the futex compares `word`
   ctx.sleeping_on(word);
   if (!ctx.cancelled()) wait_on_word(word, seen, slice_end(ctx.deadline_ns));
   fetch_sub(sleepers, 1);
 }
 
-void after_put(const QueueView& q) {
-  if (load(q.w(qw::kGetSleepers)) > 0) wake_word(q.w(qw::kPutSeq), 1);
+// `count_before`: items before this put. The items already there have each had a getter woken
+// for them (or were put with nobody asleep): wake one more only while sleepers outnumber them.
+void after_put(const QueueView& q, uint32_t count_before) {
+  if (load(q.w(qw::kGetSleepers)) > count_before) wake_word(q.w(qw::kPutSeq), 1);
 }
 
-void after_get(const QueueView& q) {
+// `count_after`: items left by this get.
+void after_get(const QueueView& q, uint32_t count_after) {
+  if (count_after > 0 && load(q.w(qw::kGetSleepers)) > 0) wake_word(q.w(qw::kPutSeq), 1);
   // All putters: the freed room may fit a small item but not a large one, so waking one could
-  // wake the wrong one.
-  if (load(q.w(qw::kPutSleepers)) > 0) wake_word(q.w(qw::kGetSeq), kWakeAll);
+  // wake the wrong one. Only the first get after one armed it makes the call.
+  if (load(q.w(qw::kPutSleepers)) > 0 && exchange(q.w(qw::kPutArmed), 0) != 0)
+    wake_word(q.w(qw::kGetSeq), kWakeAll);
 }
 
 }  // namespace
@@ -152,6 +158,7 @@ bool queue_state_size(uint32_t maxsize, uint32_t capacity, uint64_t* out) {
 OpResult queue_put(const QueueView& q, const uint8_t* data, uint32_t len, const WaitCtx& ctx) {
   const uint64_t need = uint64_t(len) + 4;
   if (need > q.ring_size) return {kErrMessageTooLarge, 0};
+  bool spun = false;
   for (;;) {
     uint32_t seen;
     {
@@ -172,14 +179,20 @@ OpResult queue_put(const QueueView& q, const uint8_t* data, uint32_t len, const 
         commit(q, n);
         fetch_add(q.w(qw::kPutSeq), 1);
         sec.unlock();
-        after_put(q);
+        after_put(q, s.count);
         return {kOk, 0};
       }
       seen = load(q.w(qw::kGetSeq));
     }
     if (past(ctx.deadline_ns)) return {kTimeout, 0};
     if (ctx.cancelled()) return {kCancelled, 0};
-    sleep_on(q.w(qw::kGetSeq), seen, q.w(qw::kPutSleepers), ctx);
+    if (!spun) {
+      // A full queue with a getter running on another CPU: room is often a get away, and a
+      // sleep costs the getter a wake-up call.
+      spun = true;
+      if (spin_while_equal(q.w(qw::kGetSeq), seen)) continue;
+    }
+    sleep_on(q.w(qw::kGetSeq), seen, q.w(qw::kPutSleepers), ctx, q.w(qw::kPutArmed));
   }
 }
 
@@ -209,7 +222,7 @@ OpResult queue_get(const QueueView& q, const QueueAlloc& alloc, const WaitCtx& c
         commit(q, n);
         fetch_add(q.w(qw::kGetSeq), 1);
         sec.unlock();
-        after_get(q);
+        after_get(q, n.count);
         return {kOk, double(len)};
       }
       seen = load(q.w(qw::kPutSeq));
@@ -256,7 +269,7 @@ OpResult queue_wait(const QueueView& q, QueueReady what, uint32_t need, const Wa
     }
     if (past(ctx.deadline_ns)) return {kTimeout, 0};
     if (ctx.cancelled()) return {kCancelled, 0};
-    sleep_on(word, seen, sleepers, ctx);
+    sleep_on(word, seen, sleepers, ctx, what == QueueReady::kCanPut ? q.w(qw::kPutArmed) : nullptr);
   }
 }
 

@@ -14,6 +14,8 @@
 //   word 26    log_valid   1 while the redo log below is being applied (crash repair)
 //   words 27-31 log: head, tail, count, used, unfinished
 //   word 32    repairs     times a locker found the mutex's holder dead (diagnostics)
+//   word 33    put_armed   1 once a putter is about to sleep: the next get that frees room wakes
+//              the putters and clears it, the gets after it make no system call (see below)
 //   [192, 192 + ring)  the ring, ring = capacity + 4 bytes (so one item of `capacity` bytes fits)
 //
 // Params: p0 = maxsize (items, 0 = bytes only), p1 = capacity (bytes of one item at most).
@@ -24,6 +26,16 @@
 // state (log_valid 0) or a complete log (log_valid 1); the next locker finds the mutex's owner dead
 // (state_mutex.h) and rolls the log forward. A put killed before the commit loses only its own
 // item; a get killed after its commit loses the item it was returning.
+//
+// Wake-ups cost a system call each, and a sleeper stays counted in its sleepers word until it
+// runs again, which on a busy machine spans many puts or gets. So (without losing any):
+//   getters (woken one at a time): a put wakes one only while the sleepers outnumber the items
+//     already queued (each of those had a getter woken for it: one sleeping consumer behind a
+//     stream of puts is woken once, not at every put), and a get that leaves items behind wakes
+//     one more (a chain, for a getter that came to sleep in between); a woken getter always
+//     re-checks under the mutex before giving up, so it takes or passes on.
+//   putters (woken all at once: the room freed may fit one item and not another): a putter
+//     sets put_armed before it sleeps; a get wakes them only if it clears put_armed.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -40,7 +52,7 @@ namespace qw {
 constexpr uint32_t kHead = 16, kTail = 17, kCount = 18, kUsed = 19, kPutSeq = 20, kGetSeq = 21,
                    kGetSleepers = 22, kPutSleepers = 23, kUnfinished = 24, kJoinSleepers = 25,
                    kLogValid = 26, kLog = 27,  // kLog .. kLog + 4
-                   kRepairs = 32;
+                   kRepairs = 32, kPutArmed = 33;
 }
 
 // A queue's state as seen by one call: pointers into the mapping plus the sizes, validated

@@ -4,7 +4,7 @@
  *   floor <case> <iters> <reps> <placement>
  *
  * case:      futex_pingpong | spin_pingpong | mutex_pair | cas_pair |
- *            futex_counter_2 | futex_counter_4 | shm_create_open
+ *            futex_counter_2 | futex_counter_4 | shm_create_open | shm_create | shm_open
  * placement: same (both processes on CPU 0) | cross (CPU 0 and CPU 1) | any (unpinned)
  *
  * Prints {"samples":[ns per op, one per rep]} on stdout. Process start-up, fork
@@ -239,7 +239,8 @@ static void counter(int nproc, long iters, int reps) {
 
 /* Floor of "create + open a named primitive": shm_open(O_EXCL) + ftruncate + mmap to
  * create, shm_open + fstat + mmap to open again. Cleanup is not timed. */
-static void shm_create_open(long n, int reps) {
+/* what: 0 = create + open (per segment, both added), 1 = create only, 2 = open only. */
+static void shm_create_open(long n, int reps, int what) {
   struct rlimit rl;
   getrlimit(RLIMIT_NOFILE, &rl);
   rl.rlim_cur = rl.rlim_max;
@@ -248,8 +249,9 @@ static void shm_create_open(long n, int reps) {
   double *s = calloc(reps, sizeof *s);
   char name[64];
   for (int r = -1; r < reps; r++) {
-    int64_t t0 = now_ns();
+    int64_t t0 = now_ns(), tmid = 0;
     for (long i = 0; i < 2 * n; i++) {
+      if (i == n) tmid = now_ns();
       snprintf(name, sizeof name, "/procsync-floor.%d.%ld", (int)getpid(), i % n);
       int fd;
       if (i < n) {
@@ -270,7 +272,8 @@ static void shm_create_open(long n, int reps) {
       snprintf(name, sizeof name, "/procsync-floor.%d.%ld", (int)getpid(), i);
       shm_unlink(name);
     }
-    if (r >= 0) s[r] = (double)(t1 - t0) / n;
+    int64_t span = what == 1 ? tmid - t0 : what == 2 ? t1 - tmid : t1 - t0;
+    if (r >= 0) s[r] = (double)span / n;
   }
   print_samples(s, reps);
 }
@@ -291,7 +294,9 @@ int main(int argc, char **argv) {
   else if (!strcmp(c, "cas_pair")) cas_pair(iters, reps);
   else if (!strcmp(c, "futex_counter_2")) counter(2, iters, reps);
   else if (!strcmp(c, "futex_counter_4")) counter(4, iters, reps);
-  else if (!strcmp(c, "shm_create_open")) shm_create_open(iters, reps);
+  else if (!strcmp(c, "shm_create_open")) shm_create_open(iters, reps, 0);
+  else if (!strcmp(c, "shm_create")) shm_create_open(iters, reps, 1);
+  else if (!strcmp(c, "shm_open")) shm_create_open(iters, reps, 2);
   else { fprintf(stderr, "unknown case %s\n", c); return 1; }
   return 0;
 }

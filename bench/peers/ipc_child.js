@@ -1,6 +1,6 @@
 'use strict';
 // Node's own child_process IPC as a peer: a round trip is process.send() to an echo
-// child and back; throughput is a burst of small objects from the echo child.
+// child and back; throughput is a burst of small objects (or small ints) from the echo child.
 // This bench child forks the echo child itself, so the pair is (this child, echo child).
 const { fork } = require('child_process');
 const path = require('path');
@@ -21,11 +21,11 @@ async function ipc(m) {
   return {
     rep: async (n) => {
       const start = now();
-      if (m.case === 'queue_throughput') {
+      if (m.case === 'queue_throughput' || m.case === 'queue_throughput_int') {
         let got = 0;
         await new Promise((done) => {
           resolve = () => ++got === n && done();
-          echo.send({ burst: n });
+          echo.send({ burst: n, int: m.case === 'queue_throughput_int' });
         });
       } else {
         for (let i = 0; i < n; i++) {
@@ -42,4 +42,4 @@ async function ipc(m) {
   };
 }
 
-serve({ sem_pingpong_async: ipc, queue_roundtrip: ipc, queue_throughput: ipc });
+serve({ sem_pingpong_async: ipc, queue_roundtrip: ipc, queue_throughput: ipc, queue_throughput_int: ipc });

@@ -147,7 +147,7 @@ def pingpong(case, iters, reps, placement):
 
 # --- one-way throughput: the child puts, the parent gets --------------------
 
-def throughput(iters, reps):
+def throughput(iters, reps, item):
     q, go = ctx.Queue(), ctx.Semaphore(0)
 
     def child():
@@ -155,7 +155,7 @@ def throughput(iters, reps):
         for _ in range(reps + 1):
             go.acquire()
             for _ in range(iters):
-                q.put(ITEM)
+                q.put(item)
 
     p = ctx.Process(target=child, daemon=True)
     p.start()
@@ -215,7 +215,9 @@ def main():
     elif case in PAIRS:
         samples = pingpong(case, iters, reps, placement)
     elif case == "queue_throughput":
-        samples = throughput(iters, reps)
+        samples = throughput(iters, reps, ITEM)
+    elif case == "queue_throughput_int":
+        samples = throughput(iters, reps, 7)
     elif case in ("counter_2", "counter_4"):
         samples = counter(int(case[-1]), iters, reps)
     else:

@@ -199,10 +199,12 @@ std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* ab
 }
 
 std::string temp_name() {
+  // pid + counter is unique in one pid namespace; the random part (drawn once: a random_device
+  // per creation showed in profiles) separates processes of other namespaces with the same pid.
   static std::atomic<uint32_t> counter{0};
-  std::random_device rd;
+  static const uint32_t salt = std::random_device()();
   return std::string("~") + std::to_string(getpid()) + "~" + std::to_string(counter++) + "~" +
-         std::to_string(rd());
+         std::to_string(salt);
 }
 
 // Builds the segment under a temporary name and links it into place. Sets *exists when the
@@ -239,7 +241,8 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
   struct stat st;
   if (fstat(fd, &st) != 0) return fail("fstat");
   if (!S_ISREG(st.st_mode) || !check_owner(st, spec, err)) return discard();
-  if (fchmod(fd, spec.mode & 0777) != 0) return fail("fchmod");  // not subject to the umask
+  // The mode open() gave is cut by the umask; fchmod only when that changed it.
+  if ((st.st_mode & 0777) != (spec.mode & 0777) && fchmod(fd, spec.mode & 0777) != 0) return fail("fchmod");
   if (!flock_shared(fd)) return fail("flock");
   if (!reserve_space(fd, size, spec.name, err)) return discard();
   uint8_t* base = map_segment(fd, size);
