@@ -17,7 +17,7 @@ export interface Layout {
   condition: { waitingWord: number; slotsWord: number; slotWords: number; slotWaiting: number; maxWaiters: number };
   barrier: { stateWord: number; countWord: number; filling: number; broken: number; runAction: number; maxParties: number };
   queue: { putSeqWord: number; canGet: number; canPut: number; joined: number; maxCapacity: number; maxMaxsize: number };
-  rwlock: { writerWord: number; readersWord: number; drainWord: number; slotsWord: number; defaultSlots: number; maxSlots: number };
+  rwlock: { stateWord: number; slotsWord: number; read: number; wait: number; countMask: number; homeMax: number; defaultSlots: number; maxSlots: number };
   weblocks: { genWord: number; slotsWord: number; slotWords: number; waiting: number; held: number; maxName: number };
 }
 

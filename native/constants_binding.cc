@@ -47,8 +47,9 @@ void register_constants(Napi::Env env, Napi::Object exports) {
   c.Set("queue", object(env, {{"putSeqWord", qw::kPutSeq}, {"canGet", double(QueueReady::kCanGet)},
                               {"canPut", double(QueueReady::kCanPut)}, {"joined", double(QueueReady::kJoined)},
                               {"maxCapacity", kQueueMaxCapacity}, {"maxMaxsize", kQueueMaxMaxsize}}));
-  c.Set("rwlock", object(env, {{"writerWord", rw::kW}, {"readersWord", rw::kR}, {"drainWord", rw::kDrain},
-                               {"slotsWord", rw::kSlots}, {"defaultSlots", rw::kDefaultSlots}, {"maxSlots", rw::kMaxSlots}}));
+  c.Set("rwlock", object(env, {{"stateWord", rw::kS}, {"slotsWord", rw::kSlots}, {"read", rw::kRead},
+                               {"wait", rw::kWait}, {"countMask", rw::kCount}, {"homeMax", rw::kHomeMax},
+                               {"defaultSlots", rw::kDefaultSlots}, {"maxSlots", rw::kMaxSlots}}));
   c.Set("weblocks", object(env, {{"genWord", weblocks::kGen}, {"slotsWord", weblocks::kSlots},
                                  {"slotWords", weblocks::kSlotWords}, {"waiting", weblocks::kWaiting},
                                  {"held", weblocks::kHeld}, {"maxName", weblocks::kMaxNameUnits}}));

@@ -76,16 +76,20 @@ describe('RWLock in one process', () => {
   });
 
   it('readers beyond the slots wait, they never fail', async () => {
+    // A thread takes up to homeMax shares by the fast path, then one native slot per share.
     const rw = track(new RWLock());
     let n = 0;
     while (rw.read.acquireSync({ block: false })) n++;
     expect(n).toBeGreaterThanOrEqual(128);
+    expect(rw.readers).toBe(n);
     const more = rw.read.acquire({ timeout: 20_000 });
     await sleep(50);
-    rw.read.release();
-    expect(await more).toBe(true);
     for (let i = 0; i < n; i++) rw.read.release();
+    expect(await more).toBe(true);
+    expect(rw.readers).toBe(1);
+    rw.read.release();
     expect(rw.readers).toBe(0);
+    expect(() => rw.read.release()).toThrow(expect.objectContaining({ code: 'ERR_RELEASED_TOO_MANY_TIMES' }));
   });
 });
 
