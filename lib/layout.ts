@@ -5,6 +5,8 @@ import { native } from './native';
 
 export interface Layout {
   stateOffset: number;
+  /** The users table (native/platform/liveness.h UserEntry: id, pid, JS threadId, 0). */
+  users: { offset: number; entries: number; entrySize: number };
   kinds: Record<string, number>;
   codes: {
     OK: number; TIMEOUT: number; CANCELLED: number; OWNER_DIED: number; BROKEN: number;

@@ -3,7 +3,7 @@
 // one JS Atomics operation on the mapped word; waiting goes native.
 import { layout } from './layout';
 import { coded } from './errors';
-import { Code, native, NativeSegment } from './native';
+import { Code, Holder, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { AcquireQueue, abortReason } from './waitqueue';
@@ -131,6 +131,12 @@ export abstract class LockBase extends Primitive {
   protected override inspectFields(): Record<string, unknown> {
     const id = Atomics.load(this.i32, this.w) & OWNER_MASK;
     return { name: this.name, locked: id !== 0, owner: id ? native.userPid(this.seg, id) : null };
+  }
+
+  /** @internal The holder for procsync.inspect, or null. */
+  inspectHolder(): Holder | null {
+    const id = Atomics.load(this.i32, this.w) & OWNER_MASK;
+    return id ? native.userHolder(this.seg, id) : null;
   }
 }
 

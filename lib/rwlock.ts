@@ -5,7 +5,7 @@
 // that a dead reader's share can be given back. Anything else goes native.
 import { coded } from './errors';
 import { layout } from './layout';
-import { Code, DoneCallback, native, NativeSegment } from './native';
+import { Code, DoneCallback, Holder, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { OWNER_MASK, ownerDiedWarning } from './lock';
@@ -268,6 +268,12 @@ export class RWLock extends Primitive {
     const s = Atomics.load(this.i32, this.s);
     const w = s > 0 ? s & OWNER_MASK : 0;
     return { name: this.name, readers: this.countReaders(), writer: w ? native.userPid(this.seg, w) : null };
+  }
+
+  /** @internal The writer for procsync.inspect, or null. */
+  inspectHolder(): Holder | null {
+    const s = Atomics.load(this.i32, this.s);
+    return s > 0 ? native.userHolder(this.seg, s & OWNER_MASK) : null;
   }
 }
 
