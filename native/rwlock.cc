@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "lock.h"
+#include "spin.h"
 #include "state_mutex.h"
 #include "wait.h"
 
@@ -152,12 +153,19 @@ bool withdraw_reader(RWState st, uint32_t me, int64_t my, const WaitCtx& ctx) {
   return false;
 }
 
-// The sleep between two passes of a wait loop: a spin first (writers and readers hold for
-// short times), then a futex sleep on S of at most a slice. True when a whole slice passed.
+// The spin before a sleep on S. Longer than a Lock's (word_spin, 10 µs): a reader queued
+// behind a writer waits for the writer's drain *and* its hold, and on a VM one futex sleep and
+// wake-up costs more than both; adaptive (spin.h), so it collapses when the holder is not
+// running.
+AdaptiveSpin rw_spin(60 * 1000, 100 * 1000);
+
+// The sleep between two passes of a wait loop: a spin first, then a futex sleep on S of at most
+// a slice. True when a whole slice passed.
 bool sleep_on(RWState st, uint32_t seen, bool* spun, const WaitCtx& ctx) {
   if (!*spun) {
     *spun = true;
-    if (spin_while_equal(sword(st), seen)) return false;
+    const uint32_t* s = sword(st);
+    if (spin_until<1>(rw_spin, [&] { return load(s) != seen; })) return false;
   }
   ctx.sleeping_on(sword(st));
   if (ctx.cancelled()) return false;

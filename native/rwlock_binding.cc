@@ -69,7 +69,13 @@ Napi::Value RwHomeSlot(const Napi::CallbackInfo& info) {
   SegmentHandle* s;
   RWState st;
   if (!rw_arg(env, info[0], &s, &st)) return env.Null();
-  return Napi::Number::New(env, run_step(s, [st](const WaitCtx& ctx) { return rw_home_slot(st, ctx); }));
+  // run_step's result is a code (it maps kTimeout, 1, to kErrCorrupt): the index comes back aside.
+  int32_t slot = -1;
+  run_step(s, [st, &slot](const WaitCtx& ctx) {
+    slot = rw_home_slot(st, ctx);
+    return int32_t(kOk);
+  });
+  return Napi::Number::New(env, slot);
 }
 
 }  // namespace

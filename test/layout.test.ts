@@ -1,6 +1,7 @@
 // One source of truth: the constants lib/ uses come from the core's headers (lib/layout.ts,
 // native/constants_binding.cc). These checks catch a kind or result code added on one side only.
 import { describe, it, expect } from 'vitest';
+import { Worker } from 'worker_threads';
 import { Lock, Queue, ProcsyncError, RWLock } from 'procsync';
 import { segmentFile } from './helpers/segment-file';
 import { uniqueName } from './helpers/children';
@@ -70,6 +71,36 @@ describe('layout constants', () => {
       rw.write.release();
     } finally {
       f.close();
+      rw.close();
+    }
+  });
+
+  it('RWLock: every user (here a second thread) takes its read by the fast path, in a home slot of its own', async () => {
+    const rw = new RWLock();
+    const { slotsWord, defaultSlots } = layout.rwlock;
+    const native = 0x80000000;
+    const code = `
+      const { parentPort, workerData } = require('worker_threads');
+      const rw = require(${JSON.stringify(require.resolve('procsync'))}).RWLock.open(workerData);
+      rw.read.acquireSync();
+      parentPort.postMessage('held');
+      parentPort.once('message', () => { rw.read.release(); rw.close(); parentPort.postMessage('done'); });`;
+    const w = new Worker(code, { eval: true, workerData: rw.name });
+    const next = () => new Promise((r) => w.once('message', r));
+    const f = segmentFile(rw.name);
+    try {
+      rw.read.acquireSync();
+      expect(await next()).toBe('held');
+      const slots = Array.from({ length: defaultSlots }, (_, i) => [f.read(f.word(slotsWord + 2 * i)), f.read(f.word(slotsWord + 2 * i + 1))]);
+      // Two home slots (no native bit) with one share each; no share in a native slot.
+      expect(slots.filter(([own, c]) => own !== 0 && !(own & native) && c === 1)).toHaveLength(2);
+      expect(slots.filter(([own]) => (own & native) !== 0)).toHaveLength(0);
+      rw.read.release();
+      w.postMessage('go');
+      expect(await next()).toBe('done');
+    } finally {
+      f.close();
+      await w.terminate();
       rw.close();
     }
   });
