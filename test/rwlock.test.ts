@@ -206,6 +206,23 @@ describe.skipIf(emulated)(`RWLock owner death within ${OWNER_DEATH_MS} ms`, () =
 });
 
 describe.skipIf(emulated)('RWLock: dead readers give back only their own shares', () => {
+  it('a worker thread terminated while holding a read share (fast path): a writer gets in', async () => {
+    const rw = track(new RWLock());
+    const code = `
+      const { parentPort, workerData } = require('worker_threads');
+      const rw = require(${JSON.stringify(require.resolve('procsync'))}).RWLock.open(workerData);
+      rw.read.acquireSync();
+      parentPort.postMessage('held');`;
+    const w = new Worker(code, { eval: true, workerData: rw.name });
+    expect(await new Promise((r) => w.once('message', r))).toBe('held');
+    expect(rw.readers).toBe(1);
+    expect(rw.write.acquireSync({ block: false })).toBe(false);
+    await w.terminate();
+    expect(rw.write.acquireSync({ timeout: 20_000 })).toBe(true);
+    expect(rw.readers).toBe(0);
+    rw.write.release();
+  });
+
   it('a reader killed holding (fast path) next to a live one: the writer waits for the live one only', async () => {
     const rw = track(new RWLock());
     const dead = startChild('rwlock.js', 'hold', [rw, 'read']);
