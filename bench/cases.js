@@ -8,11 +8,12 @@
 //   sequential: the roles run one after the other, times add up (create, then open)
 //   fixed:  the iteration count is the case itself (10,000 primitives), never scaled
 //   ops:    operations per iteration (the counter: one increment per process)
-//   impl.run: procsync | python | floor | ipc | lockfile; impl.arg: the floor program's case
+//   impl.run: procsync | python | floor | ipc | lockfile | navlocks; impl.arg: the floor program's case
 //   impl.iters: a number, or { same, cross } for a pinned case
 
 const PS = 'procsync';
 const PY = 'python mp';
+const NAV = 'navigator.locks (node 24, in-process)';
 
 module.exports = [
   {
@@ -257,12 +258,19 @@ module.exports = [
     roles: 2,
     ops: 2,
     rate: true,
-    impls: [{ impl: PS, run: 'procsync', iters: 4000 }],
+    impls: [
+      { impl: PS, run: 'procsync', iters: 4000 },
+      // The same work with no lock at all: what the machine allows (2 CPUs, if idle: 2 × 100 k/s).
+      { impl: 'no lock (ceiling)', run: 'procsync', arg: 'none', iters: 4000 },
+    ],
   },
   {
     name: 'locks_request_rt',
     title: 'procsync.locks.request round trip (request -> callback -> release), uncontended',
     roles: 1,
-    impls: [{ impl: PS, run: 'procsync', iters: 2e4 }],
+    impls: [
+      { impl: PS, run: 'procsync', iters: 2e4 },
+      { impl: NAV, run: 'navlocks', iters: 2e4 },
+    ],
   },
 ];

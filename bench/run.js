@@ -23,6 +23,7 @@ const { stats, hasTaskset, fmtTime } = require('./util');
 const { print } = require('./report');
 const { chart } = require('./chart');
 const { startRedis } = require('./redis-server');
+const { findNode24 } = require('./node24');
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -133,7 +134,7 @@ async function runImpl(c, impl, placement, ctx) {
     r = await runWorkers({
       script: path.join(__dirname, workers[impl.run]),
       roles: impl.roles || c.roles,
-      setup: { case: c.name, names },
+      setup: { case: c.name, names, variant: impl.arg },
       cpus,
       iters,
       warm: Math.ceil(iters / 10),
@@ -143,6 +144,11 @@ async function runImpl(c, impl, placement, ctx) {
       sequential: c.sequential,
       timeoutMs: TIMEOUT_MS,
     });
+  } else if (impl.run === 'navlocks') {
+    ctx.node24 ??= findNode24(BUILD, !QUICK);
+    r = ctx.node24.bin
+      ? await runProgram(ctx.node24.bin, [path.join(__dirname, 'peers', 'navlocks.js'), String(iters), String(REPS)], TIMEOUT_MS)
+      : { status: 'n/a', note: ctx.node24.why };
   } else if (impl.run === 'python') {
     r = ctx.machine.python
       ? await runProgram('python3', [path.join(__dirname, 'peers', 'mp_bench.py'), c.name, String(iters), String(REPS), placement], TIMEOUT_MS)

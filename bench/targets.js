@@ -29,12 +29,19 @@ const TARGETS = [
   // test/redis.test.ts with the server's command statistics.
   { case: 'redis_lock_pair', label: 'Redis lock pair, uncontended', vsBestPeer: 'time', ref: 'one round trip per acquire and per release' },
   { case: 'redis_counter_4', label: 'Redis lock, contended, 4 processes', vsBestPeer: 'rate', ref: "at least the best peer's throughput" },
+  // issue 13: against another row of the same run (a procsync case, or a named peer).
+  { case: 'rwlock_read_pair', label: 'RWLock read pair vs Lock pair', vsRow: { case: 'lock_pair_sync', impl: 'procsync' }, maxRatio: 1.5, ref: 'one CAS each from JS, like a Lock' },
+  { case: 'rwlock_write_pair', label: 'RWLock write pair vs Lock pair', vsRow: { case: 'lock_pair_sync', impl: 'procsync' }, maxRatio: 1.5, ref: 'one CAS each from JS, like a Lock' },
+  { case: 'read_mostly_rwlock', label: 'read-mostly load: RWLock vs plain Lock', vsRow: { case: 'read_mostly_lock', impl: 'procsync' }, minRateRatio: 1.6, ceiling: { case: 'read_mostly_lock', impl: 'no lock (ceiling)' }, ref: '2 processes, 95 % reads of ~10 µs' },
+  { case: 'locks_request_rt', label: 'locks.request round trip vs navigator.locks', vsRow: { case: 'locks_request_rt', impl: 'navigator.locks (node 24, in-process)' }, maxRatio: 2, ref: "Node's in-process Web Locks" },
 ];
 
 // A peer row that is a floor (not a library one could use instead) is no bar to meet.
 const isFloor = (r) => /\(floor\)/.test(r.impl);
 
 function targetText(t) {
+  if (t.vsRow && t.maxRatio != null) return `≤ ${t.maxRatio}× ${t.vsRow.case === t.case ? 'peer' : t.vsRow.case}`;
+  if (t.vsRow) return `≥ ${t.minRateRatio}× ${t.vsRow.case} rate`;
   if (t.vsBestPeer === 'time') return '≤ best peer';
   if (t.vsBestPeer === 'rate') return '≥ best peer';
   if (t.maxNs != null) return `≤ ${fmtTime(t.maxNs)}`;
@@ -62,6 +69,30 @@ function evaluate(rows) {
       let procsync;
       let by;
       const rivals = rows.filter((r) => r.name === t.case && r.placement === p.placement && r.impl !== 'procsync' && r.status === 'ok' && !isFloor(r));
+      if (t.vsRow) {
+        const ref = rows.find((r) => r.name === t.vsRow.case && r.impl === t.vsRow.impl && r.status === 'ok');
+        if (!ref) {
+          out.push({ ...row, procsync: p.status, met: null, verdict: `n/a: ${t.vsRow.case} (${t.vsRow.impl}) not measured` });
+          continue;
+        }
+        const peersText = `${t.vsRow.case === t.case ? t.vsRow.impl : t.vsRow.case} ${t.minRateRatio ? fmtRate(ref.rate) : fmtTime(ref.median)}`;
+        if (t.maxRatio != null) {
+          const ratio = p.median / ref.median;
+          met = ratio <= t.maxRatio;
+          out.push({ ...row, peers: peersText, procsync: `${fmtTime(p.median)} (${ratio.toPrecision(3)}×)`, met, verdict: met ? 'met' : `MISSED (${ratio.toPrecision(3)}×)` });
+        } else {
+          const ratio = p.rate / ref.rate;
+          met = ratio >= t.minRateRatio;
+          // The same work without a lock: when even that is not minRateRatio× the Lock, the CPUs
+          // were busy with other work and the target cannot be judged in this run.
+          const top = t.ceiling && rows.find((r) => r.name === t.ceiling.case && r.impl === t.ceiling.impl && r.status === 'ok');
+          const topRatio = top ? top.rate / ref.rate : null;
+          const why = topRatio !== null && topRatio < t.minRateRatio ? `; no-lock ceiling only ${topRatio.toPrecision(3)}×: CPUs busy` : '';
+          const peers = top ? `${peersText}, no lock ${fmtRate(top.rate)}` : peersText;
+          out.push({ ...row, peers, procsync: `${fmtRate(p.rate)} (${ratio.toPrecision(3)}×)`, met, verdict: met ? 'met' : `MISSED (${ratio.toPrecision(3)}×${why})` });
+        }
+        continue;
+      }
       if (t.vsBestPeer && rivals.length === 0) {
         out.push({ ...row, procsync: p.status, met: null, verdict: 'n/a: no peer measured' });
         continue;

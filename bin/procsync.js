@@ -61,7 +61,8 @@ function size(b) {
 }
 
 function who(h) {
-  return h && typeof h === 'object' ? `pid ${h.pid}` : String(h);
+  if (!h || typeof h !== 'object') return String(h);
+  return h.threadId ? `pid ${h.pid} thread ${h.threadId}` : `pid ${h.pid}`;
 }
 
 /** One line about the state of a primitive. */

@@ -4,7 +4,7 @@
 // the moment), described and closed again.
 import { coded } from './errors';
 import { kindName } from './kinds';
-import { native, NativeSegment } from './native';
+import { Holder, native, NativeSegment } from './native';
 import { checkName } from './options';
 import { openByName } from './registry';
 
@@ -38,17 +38,21 @@ function stateOf(name: string): Record<string, unknown> | null {
     return null;
   }
   try {
-    const fields = (p as unknown as { inspectFields(): Record<string, unknown> }).inspectFields();
+    const q = p as unknown as { inspectFields(): Record<string, unknown>; inspectHolder?(): Holder | null };
+    const fields = q.inspectFields();
+    // { pid, threadId } of the holder (threadId: null when its users-table entry was reused).
+    const holder = (pid: unknown): Holder | { pid: unknown; threadId: null } | null =>
+      pid === null || pid === undefined ? null : (q.inspectHolder?.() ?? { pid, threadId: null });
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(fields)) {
       if (k === 'name') continue;
       if (k === 'owner') {
         out.locked = fields.locked;
-        out.holder = v === null || v === undefined ? null : { pid: v, threadId: null };
+        out.holder = holder(v);
         continue;
       }
       if (k === 'writer') {
-        out.writer = v === null || v === undefined ? null : { pid: v, threadId: null };
+        out.writer = holder(v);
         continue;
       }
       out[k] = v !== null && typeof v === 'object' && 'name' in v ? (v as { name: string }).name : v;

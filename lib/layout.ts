@@ -5,6 +5,8 @@ import { native } from './native';
 
 export interface Layout {
   stateOffset: number;
+  /** The users table (native/platform/liveness.h UserEntry: id, pid, JS threadId, 0). */
+  users: { offset: number; entries: number; entrySize: number };
   kinds: Record<string, number>;
   codes: {
     OK: number; TIMEOUT: number; CANCELLED: number; OWNER_DIED: number; BROKEN: number;
@@ -22,7 +24,7 @@ export interface Layout {
     getSleepersWord: number; putSleepersWord: number; unfinishedWord: number; logValidWord: number;
     logWord: number; putArmedWord: number; headerBytes: number; capacityParamByte: number;
   };
-  rwlock: { writerWord: number; readersWord: number; drainWord: number; slotsWord: number; defaultSlots: number; maxSlots: number };
+  rwlock: { stateWord: number; slotsWord: number; read: number; wait: number; countMask: number; homeMax: number; defaultSlots: number; maxSlots: number };
   weblocks: { genWord: number; slotsWord: number; slotWords: number; waiting: number; held: number; maxName: number };
 }
 

@@ -2,11 +2,12 @@
 // user id (bits 0-29) and a sleepers bit (30); see native/lock.h. The uncontended paths are
 // one JS Atomics operation on the mapped word; waiting goes native.
 import { layout } from './layout';
-import { coded, invalidArgType, ProcsyncError } from './errors';
-import { Code, native, NativeSegment } from './native';
+import { coded } from './errors';
+import { Code, Holder, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { AcquireQueue, abortReason } from './waitqueue';
+import { withLock, withLockSync } from './with-lock';
 
 /** The owner's user id in a lock word, and the sleepers bit (native/lock.h). */
 export const { ownerMask: OWNER_MASK, waiters: WAITERS } = layout.lock;
@@ -17,9 +18,7 @@ export function ownerDiedWarning(p: { kind: string; name: string }): void {
   });
 }
 
-export function timeoutError(p: { kind: string; name: string }): ProcsyncError {
-  return coded('ERR_TIMEOUT', `${p.kind} '${p.name}': not acquired within the timeout`);
-}
+export { timeoutError } from './with-lock';
 
 /** Shared by Lock and RLock: owner word at state word 0. */
 export abstract class LockBase extends Primitive {
@@ -116,25 +115,13 @@ export abstract class LockBase extends Primitive {
   }
 
   /** Acquires, runs fn, always releases. Rejects with ERR_TIMEOUT when not acquired in time. */
-  async withLock<R>(fn: () => R | Promise<R>, opts?: AsyncWaitOptions): Promise<Awaited<R>> {
-    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
-    if (!(await this.acquire(opts))) throw timeoutError(this);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLock<R>(fn: () => R | Promise<R>, opts?: AsyncWaitOptions): Promise<Awaited<R>> {
+    return withLock(this, this, fn, opts);
   }
 
   /** Sync form of withLock. */
   withLockSync<R>(fn: () => R, opts?: WaitOptions): R {
-    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
-    if (!this.acquireSync(opts)) throw timeoutError(this);
-    try {
-      return fn();
-    } finally {
-      this.release();
-    }
+    return withLockSync(this, this, fn, opts);
   }
 
   protected override beforeClose(): Promise<void> | void {
@@ -144,6 +131,12 @@ export abstract class LockBase extends Primitive {
   protected override inspectFields(): Record<string, unknown> {
     const id = Atomics.load(this.i32, this.w) & OWNER_MASK;
     return { name: this.name, locked: id !== 0, owner: id ? native.userPid(this.seg, id) : null };
+  }
+
+  /** @internal The holder for procsync.inspect, or null. */
+  inspectHolder(): Holder | null {
+    const id = Atomics.load(this.i32, this.w) & OWNER_MASK;
+    return id ? native.userHolder(this.seg, id) : null;
   }
 }
 

@@ -2,6 +2,13 @@
 import * as path from 'path';
 import { ProcsyncError } from './errors';
 
+/** Who holds a lock, as procsync.inspect reports it. */
+export interface Holder {
+  pid: number;
+  /** worker_threads threadId of the holder (0: its main thread). */
+  threadId: number;
+}
+
 export interface SegmentInfo {
   name: string;
   kind: number;
@@ -57,6 +64,9 @@ export interface Native {
   lockAcquire(seg: NativeSegment, offset: number, timeout: number, cb: DoneCallback): number;
   /** The pid recorded for a user id of the segment, or null when unknown. */
   userPid(seg: NativeSegment, userId: number): number | null;
+  /** The pid and worker_threads threadId (0: main thread) recorded for a user id, or null. */
+  userHolder(seg: NativeSegment, userId: number): Holder | null;
+  setJsThreadId(threadId: number): void;
   semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number): number;
   semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number, cb: DoneCallback): number;
   eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
@@ -154,6 +164,8 @@ export const native: Native = load();
 // class, so every error of ours is a ProcsyncError at no cost per call. Argument errors stay
 // TypeError / RangeError.
 native.setErrorClass(ProcsyncError);
+// The users table records each user's worker_threads threadId too (procsync.inspect's holder).
+native.setJsThreadId((require('worker_threads') as typeof import('worker_threads')).threadId);
 /** This JS thread's kernel thread id (for anonymous names). */
 export const threadId: number = native.threadId();
 

@@ -1,26 +1,30 @@
 // RWLock: any number of readers or one writer, writer-preferring, phase-fair at a writer's
-// release. The words and their protocol are documented in native/rwlock.h; the uncontended
-// read pair and write pair here are a few Atomics operations, with no native call.
-import { coded, invalidArgType } from './errors';
+// release. The words and their protocol are documented in native/rwlock.h. The uncontended read
+// pair and write pair here are one CAS each on the state word S, like a Lock's; a read share is
+// also recorded in the thread's home slot (plain stores to a word only this thread writes), so
+// that a dead reader's share can be given back. Anything else goes native.
+import { coded } from './errors';
 import { layout } from './layout';
-import { Code, DoneCallback, native, NativeSegment } from './native';
+import { Code, DoneCallback, Holder, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
-import { OWNER_MASK, ownerDiedWarning, timeoutError } from './lock';
+import { OWNER_MASK, ownerDiedWarning } from './lock';
 import { AcquireQueue, abortReason } from './waitqueue';
+import { withLock, withLockSync } from './with-lock';
 
-// State word indices, and the reader slots of a new RWLock (readers beyond them wait, they never
-// fail) — native/rwlock.h.
-const { writerWord: W, readersWord: R, drainWord: DRAIN, slotsWord: SLOTS, defaultSlots: DEFAULT_SLOTS } = layout.rwlock;
-/** Slots the JS fast path tries, from the thread's hint, before going native. */
-const PROBES = 4;
-const INT32_MAX = 0x7fffffff;
+const L = layout.rwlock;
+const { stateWord: S, slotsWord: SLOTS, defaultSlots: DEFAULT_SLOTS, homeMax: HOME_MAX, countMask: COUNT } = L;
+/** Reader mode (bit 31, so a reader-mode S is negative as an int32) and WAIT (bit 30). */
+const READ = L.read | 0;
+const WAIT = L.wait | 0;
+const ONE_READER = READ | 1;
 
 type NativeRW = {
   rwReadAcquire(seg: NativeSegment, timeout: number, cb?: DoneCallback): number;
-  rwWriteAcquire(seg: NativeSegment, haveW: boolean, timeout: number, cb?: DoneCallback): number;
+  rwWriteAcquire(seg: NativeSegment, timeout: number, cb?: DoneCallback): number;
   rwWriteRelease(seg: NativeSegment): number;
-  rwReadRelease(seg: NativeSegment): number;
+  rwReadRelease(seg: NativeSegment, fromHome: boolean): number;
+  rwHomeSlot(seg: NativeSegment): number;
 };
 const rwNative = native as unknown as NativeRW;
 
@@ -28,8 +32,6 @@ const rwNative = native as unknown as NativeRW;
 interface Side {
   tryTake(): boolean;
   nativeTake(t: number, cb?: DoneCallback): number;
-  /** Sync form: the JS attempt may have left W held for the native wait (writer). */
-  syncTake(t: number): number;
   release(): void;
   locked(): boolean;
 }
@@ -59,7 +61,7 @@ export class RWLockView {
     this.owner.check();
     const t = opts === undefined ? -1 : waitTimeout(opts);
     if (this.side.tryTake()) return true;
-    const code = this.side.syncTake(t);
+    const code = this.side.nativeTake(t);
     if (code === Code.OWNER_DIED) ownerDiedWarning(this.owner);
     if (code === Code.OK || code === Code.OWNER_DIED) return true;
     if (code < 0) throw nativeError(code);
@@ -98,24 +100,12 @@ export class RWLockView {
     return this.side.locked();
   }
 
-  async withLock<T>(fn: () => T | Promise<T>, opts?: AsyncWaitOptions): Promise<Awaited<T>> {
-    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
-    if (!(await this.acquire(opts))) throw timeoutError(this.owner);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLock<T>(fn: () => T | Promise<T>, opts?: AsyncWaitOptions): Promise<Awaited<T>> {
+    return withLock(this, this.owner, fn, opts);
   }
 
   withLockSync<T>(fn: () => T, opts?: WaitOptions): T {
-    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
-    if (!this.acquireSync(opts)) throw timeoutError(this.owner);
-    try {
-      return fn();
-    } finally {
-      this.release();
-    }
+    return withLockSync(this, this.owner, fn, opts);
   }
 }
 
@@ -126,90 +116,105 @@ function nativeError(code: number): Error {
 }
 
 /** The words of one RWLock as the fast paths see them (internal). */
-interface Words {
-  i32: Int32Array;
-  b: number;
-  me: number;
-  n: number;
-  hint: number;
-  seg(): NativeSegment;
-  raw(): NativeSegment;
-  rOff: number;
-}
-
-function wakeDrain(x: Words): void {
-  if (Atomics.load(x.i32, x.b + DRAIN) !== 0) native.wake(x.raw(), x.rOff, INT32_MAX);
+class Words {
+  /** Index of S in i32. */
+  readonly s: number;
+  /** Index in i32 of the home slot's share count: -1 not looked up yet, -2 none free. */
+  home = -1;
+  constructor(
+    readonly i32: Int32Array,
+    base: number,
+    readonly me: number,
+    private readonly slots: number,
+    readonly seg: () => NativeSegment,
+    /** The segment also while close() undoes an in-flight wait (releases use it). */
+    readonly raw: () => NativeSegment,
+  ) {
+    this.s = base + S;
+    this.slotsAt = base + SLOTS;
+  }
+  private readonly slotsAt: number;
+  /** The home slot's count word, looked up (claimed) once; -2 when there is none. */
+  homeWord(): number {
+    if (this.home !== -1) return this.home;
+    const i = rwNative.rwHomeSlot(this.seg());
+    this.home = i >= 0 && i < this.slots ? this.slotsAt + 2 * i + 1 : -2;
+    return this.home;
+  }
 }
 
 class ReadSide implements Side {
   constructor(private readonly x: Words) {}
   tryTake(): boolean {
-    const { i32, b, me, n } = this.x;
-    if (Atomics.load(i32, b + W) !== 0) return false;
-    Atomics.add(i32, b + R, 1);
-    let h = this.x.hint;
-    for (let k = 0; k < PROBES; k++) {
-      if (Atomics.compareExchange(i32, b + SLOTS + h, 0, me) === 0) {
-        if (Atomics.load(i32, b + W) === 0) return true;
-        Atomics.store(i32, b + SLOTS + h, 0); // a writer came in: back out
-        break;
-      }
-      h = h + 1 === n ? 0 : h + 1;
+    const x = this.x;
+    const h = x.home >= 0 ? x.home : x.homeWord();
+    if (h < 0) return false;
+    const i32 = x.i32;
+    const c = i32[h];
+    if (c < 0 || c >= HOME_MAX) return false;
+    i32[h] = c + 1; // recorded before S counts it (native/rwlock.h)
+    let s = Atomics.compareExchange(i32, x.s, 0, ONE_READER);
+    if (s === 0) return true;
+    while (s < 0 && (s & WAIT) === 0 && (s & COUNT) !== COUNT) {
+      const was = Atomics.compareExchange(i32, x.s, s, s + 1);
+      if (was === s) return true;
+      s = was;
     }
-    if (Atomics.sub(i32, b + R, 1) <= 0) Atomics.store(i32, b + R, 0);
-    wakeDrain(this.x);
+    i32[h] = c; // a writer holds or waits: the native path queues
     return false;
   }
   nativeTake(t: number, cb?: DoneCallback): number {
     return cb ? rwNative.rwReadAcquire(this.x.seg(), t, cb) : rwNative.rwReadAcquire(this.x.seg(), t);
   }
-  syncTake(t: number): number {
-    return rwNative.rwReadAcquire(this.x.seg(), t);
-  }
   release(): void {
-    const { i32, b, me, n } = this.x;
-    let h = this.x.hint;
-    for (let k = 0; k < PROBES; k++) {
-      if (Atomics.compareExchange(i32, b + SLOTS + h, me, 0) === me) {
-        if (Atomics.sub(i32, b + R, 1) <= 0) Atomics.store(i32, b + R, 0);
-        if (Atomics.load(i32, b + DRAIN) !== 0) wakeDrain(this.x);
-        return;
-      }
-      h = h + 1 === n ? 0 : h + 1;
+    const x = this.x;
+    const h = x.home;
+    const i32 = x.i32;
+    const c = h >= 0 ? i32[h] : 0;
+    if (c <= 0) {
+      // No fast-path share: one taken natively, in a slot of its own.
+      const code = rwNative.rwReadRelease(x.raw(), false);
+      if (code !== Code.OK) throw nativeError(code);
+      return;
     }
-    const code = rwNative.rwReadRelease(this.x.raw());
-    if (code !== Code.OK) throw nativeError(code);
+    let s = Atomics.compareExchange(i32, x.s, ONE_READER, 0);
+    if (s !== ONE_READER) {
+      for (;;) {
+        if (s >= 0 || (s & WAIT) !== 0 || (s & COUNT) === 0) {
+          // A writer waits (it must be woken when the last reader leaves), or S is damaged.
+          const code = rwNative.rwReadRelease(x.raw(), true);
+          if (code !== Code.OK) throw nativeError(code);
+          break;
+        }
+        const was = Atomics.compareExchange(i32, x.s, s, (s & COUNT) === 1 ? 0 : s - 1);
+        if (was === s) break;
+        s = was;
+      }
+    }
+    i32[h] = c - 1; // unrecorded after S stopped counting it
   }
   locked(): boolean {
-    return (Atomics.load(this.x.i32, this.x.b + W) & OWNER_MASK) !== 0;
+    return Atomics.load(this.x.i32, this.x.s) > 0;
   }
 }
 
 class WriteSide implements Side {
-  constructor(private readonly x: Words, private readonly count: () => number) {}
+  constructor(private readonly x: Words) {}
   tryTake(): boolean {
-    const { i32, b, me } = this.x;
-    if (Atomics.compareExchange(i32, b + W, 0, me) !== 0) return false;
-    if (Atomics.load(i32, b + R) === 0) return true;
-    this.release(); // readers hold shares: the native wait takes W again
-    return false;
+    return Atomics.compareExchange(this.x.i32, this.x.s, 0, this.x.me) === 0;
   }
   nativeTake(t: number, cb?: DoneCallback): number {
-    return cb ? rwNative.rwWriteAcquire(this.x.seg(), false, t, cb) : rwNative.rwWriteAcquire(this.x.seg(), false, t);
-  }
-  syncTake(t: number): number {
-    // Keep W so that readers arriving now queue behind us, then wait natively for the readers.
-    const have = Atomics.compareExchange(this.x.i32, this.x.b + W, 0, this.x.me) === 0;
-    return rwNative.rwWriteAcquire(this.x.seg(), have, t);
+    return cb ? rwNative.rwWriteAcquire(this.x.seg(), t, cb) : rwNative.rwWriteAcquire(this.x.seg(), t);
   }
   release(): void {
-    const { i32, b, me } = this.x;
-    if (Atomics.compareExchange(i32, b + W, me, 0) === me) return;
-    const code = rwNative.rwWriteRelease(this.x.raw());
+    const x = this.x;
+    if (Atomics.compareExchange(x.i32, x.s, x.me, 0) === x.me) return;
+    const code = rwNative.rwWriteRelease(x.raw());
     if (code !== Code.OK) throw nativeError(code);
   }
   locked(): boolean {
-    return (Atomics.load(this.x.i32, this.x.b + W) & OWNER_MASK) !== 0 || this.count() > 0;
+    const s = Atomics.load(this.x.i32, this.x.s);
+    return s > 0 || (s & COUNT) !== 0;
   }
 }
 
@@ -218,23 +223,14 @@ export class RWLock extends Primitive {
   readonly read: RWLockView;
   /** Exclusive (writer) side. */
   readonly write: RWLockView;
-  private readonly slots: number;
+  private readonly s: number;
 
   constructor(opts?: CreateOptions & AttachOptions) {
     super(opts?.[kAttach] ?? createSegment({ kind: 'RWLock', params: [DEFAULT_SLOTS] }, opts ?? {}));
-    this.slots = this.info.params[0];
-    const x: Words = {
-      i32: this.i32,
-      b: this.base,
-      me: this.me,
-      n: this.slots,
-      hint: this.me % this.slots,
-      seg: () => this.seg,
-      raw: () => this.rawSegment(),
-      rOff: this.off(R),
-    };
+    const x = new Words(this.i32, this.base, this.me, this.info.params[0], () => this.seg, () => this.rawSegment());
+    this.s = x.s;
     this.read = new RWLockView(this, new ReadSide(x), 'read');
-    this.write = new RWLockView(this, new WriteSide(x, () => this.countReaders()), 'write');
+    this.write = new RWLockView(this, new WriteSide(x), 'write');
   }
 
   /** Opens an existing RWLock by name. */
@@ -258,10 +254,8 @@ export class RWLock extends Primitive {
   }
 
   private countReaders(): number {
-    let c = 0;
-    const end = this.base + SLOTS + this.slots;
-    for (let i = this.base + SLOTS; i < end; i++) if (Atomics.load(this.i32, i) > 0) c++;
-    return c;
+    const s = Atomics.load(this.i32, this.s);
+    return s < 0 ? s & COUNT : 0;
   }
 
   protected override beforeClose(): Promise<void> | void {
@@ -271,8 +265,15 @@ export class RWLock extends Primitive {
   }
 
   protected override inspectFields(): Record<string, unknown> {
-    const w = Atomics.load(this.i32, this.base + W) & OWNER_MASK;
+    const s = Atomics.load(this.i32, this.s);
+    const w = s > 0 ? s & OWNER_MASK : 0;
     return { name: this.name, readers: this.countReaders(), writer: w ? native.userPid(this.seg, w) : null };
+  }
+
+  /** @internal The writer for procsync.inspect, or null. */
+  inspectHolder(): Holder | null {
+    const s = Atomics.load(this.i32, this.s);
+    return s > 0 ? native.userHolder(this.seg, s & OWNER_MASK) : null;
   }
 }
 

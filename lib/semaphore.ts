@@ -11,7 +11,7 @@ import { Code, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { AcquireQueue, abortReason } from './waitqueue';
-import { timeoutError } from './lock';
+import { withLock, withLockSync } from './with-lock';
 import { KindName } from './kinds';
 
 const MAX = 0x7fffffff;
@@ -110,24 +110,12 @@ abstract class SemaphoreBase extends Primitive {
     return this.getValue() === 0;
   }
 
-  async withLock<R>(fn: () => R | Promise<R>, opts?: AsyncWaitOptions): Promise<Awaited<R>> {
-    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
-    if (!(await this.acquire(opts))) throw timeoutError(this);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLock<R>(fn: () => R | Promise<R>, opts?: AsyncWaitOptions): Promise<Awaited<R>> {
+    return withLock(this, this, fn, opts);
   }
 
   withLockSync<R>(fn: () => R, opts?: WaitOptions): R {
-    if (typeof fn !== 'function') throw invalidArgType('fn must be a function');
-    if (!this.acquireSync(opts)) throw timeoutError(this);
-    try {
-      return fn();
-    } finally {
-      this.release();
-    }
+    return withLockSync(this, this, fn, opts);
   }
 
   protected override beforeClose(): Promise<void> | void {

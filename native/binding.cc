@@ -86,6 +86,8 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     }
     return env.Null();
   }
+  if (const auto& ident = m->identity())
+    record_user_thread(m->users(), kUserEntries, ident->id(), d->js_thread_id);
   Napi::Object handle = d->segment_ctor.New({});
   handle.TypeTag(&kSegmentTag);
   SegmentHandle::Unwrap(handle)->attach(m);
@@ -128,6 +130,14 @@ Napi::Value SegmentPath(const Napi::CallbackInfo& info) {
 
 Napi::Value Sweep(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), sweep_segments()); }
 Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), current_tid()); }
+// setJsThreadId(n): this env's worker_threads.threadId, recorded with its identities (liveness.h)
+Napi::Value SetJsThreadId(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t t;
+  if (!u32_arg(env, info[0], &t, "threadId")) return env.Null();
+  env_data(env)->js_thread_id = t;
+  return env.Undefined();
+}
 Napi::Value ThreadCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(env_data(info.Env())->host.thread_count()));
 }
@@ -195,6 +205,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sweep", Napi::Function::New(env, Sweep));
   exports.Set("segmentPath", Napi::Function::New(env, SegmentPath));
   exports.Set("threadId", Napi::Function::New(env, ThreadId));
+  exports.Set("setJsThreadId", Napi::Function::New(env, SetJsThreadId));
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
   exports.Set("closeAll", Napi::Function::New(env, CloseAll));
   exports.Set("cancel", Napi::Function::New(env, Cancel));

@@ -27,6 +27,7 @@ Napi::Object object(Napi::Env env, std::initializer_list<std::pair<const char*, 
 void register_constants(Napi::Env env, Napi::Object exports) {
   Napi::Object c = Napi::Object::New(env);
   c.Set("stateOffset", Napi::Number::New(env, double(kStateOffset)));
+  c.Set("users", object(env, {{"offset", double(kUsersOffset)}, {"entries", kUserEntries}, {"entrySize", double(kUserEntrySize)}}));
   Napi::Object kinds = Napi::Object::New(env);
   for (uint32_t k = 1; k <= kKindMax; k++) kinds.Set(kKindNames[k], Napi::Number::New(env, k));
   c.Set("kinds", kinds);
@@ -56,8 +57,9 @@ void register_constants(Napi::Env env, Napi::Object exports) {
                               {"unfinishedWord", qw::kUnfinished}, {"logValidWord", qw::kLogValid},
                               {"logWord", qw::kLog}, {"putArmedWord", qw::kPutArmed}, {"headerBytes", kQueueHeaderBytes},
                               {"capacityParamByte", double(offsetof(Header, params) + sizeof(uint32_t))}}));
-  c.Set("rwlock", object(env, {{"writerWord", rw::kW}, {"readersWord", rw::kR}, {"drainWord", rw::kDrain},
-                               {"slotsWord", rw::kSlots}, {"defaultSlots", rw::kDefaultSlots}, {"maxSlots", rw::kMaxSlots}}));
+  c.Set("rwlock", object(env, {{"stateWord", rw::kS}, {"slotsWord", rw::kSlots}, {"read", rw::kRead},
+                               {"wait", rw::kWait}, {"countMask", rw::kCount}, {"homeMax", rw::kHomeMax},
+                               {"defaultSlots", rw::kDefaultSlots}, {"maxSlots", rw::kMaxSlots}}));
   c.Set("weblocks", object(env, {{"genWord", weblocks::kGen}, {"slotsWord", weblocks::kSlots},
                                  {"slotWords", weblocks::kSlotWords}, {"waiting", weblocks::kWaiting},
                                  {"held", weblocks::kHeld}, {"maxName", weblocks::kMaxNameUnits}}));

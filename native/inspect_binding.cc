@@ -5,6 +5,7 @@
 #include "napi_util.h"
 
 namespace procsync {
+static_assert(sizeof(UserEntry) == kUserEntrySize, "the users table entry of layout.h");
 namespace {
 
 // segmentDetails(seg) -> { createdAt, users: [{ id, pid }] }: every live user of the segment

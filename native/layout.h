@@ -11,15 +11,17 @@
 namespace procsync {
 
 constexpr uint32_t kMagic = 0x43595350;  // "PSYC" little-endian
-constexpr uint32_t kLayoutVersion = 2;
+constexpr uint32_t kLayoutVersion = 3;
 constexpr size_t kHeaderSize = 64;
 constexpr size_t kLinkOffset = 64;
 constexpr size_t kLinkSize = 256;        // NUL-padded name, <= 200 chars
-// The users table (liveness.h): (user id, pid) entries, indexed by id modulo the entry count.
+// The users table (liveness.h): (user id, pid, JS thread id, 0) entries, indexed by id modulo
+// the entry count.
 constexpr size_t kUsersOffset = kHeaderSize + kLinkSize;  // 320
 constexpr uint32_t kUserEntries = 64;
-constexpr size_t kUsersSize = 8 * kUserEntries;
-constexpr size_t kStateOffset = kUsersOffset + kUsersSize;  // 832, 64-byte aligned
+constexpr size_t kUserEntrySize = 16;
+constexpr size_t kUsersSize = kUserEntrySize * kUserEntries;
+constexpr size_t kStateOffset = kUsersOffset + kUsersSize;  // 1344, 64-byte aligned
 static_assert(kStateOffset % 64 == 0, "the state is 64-byte aligned");
 constexpr uint32_t kFlagPersistent = 1;
 constexpr uint32_t kKnownFlags = kFlagPersistent;

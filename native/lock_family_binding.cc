@@ -30,6 +30,19 @@ Napi::Value UserPid(const Napi::CallbackInfo& info) {
   return pid ? Napi::Number::New(env, pid) : env.Null();
 }
 
+// userHolder(seg, userId) -> { pid, threadId } recorded for that user of the segment, or null
+Napi::Value UserHolder(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s = unwrap_segment(env, info[0]);
+  uint32_t id, pid, thread;
+  if (!s || !u32_arg(env, info[1], &id, "user id")) return env.Null();
+  if (!user_entry(s->mapping()->users(), kUserEntries, id & kOwnerMask, &pid, &thread)) return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pid", pid);
+  o.Set("threadId", thread);
+  return o;
+}
+
 // semAcquire(seg, valueOffset, sleepersOffset, timeoutMs, cb?)
 Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -65,6 +78,7 @@ Napi::Value EventWait(const Napi::CallbackInfo& info) {
 void register_lock_family(Napi::Env env, Napi::Object exports) {
   exports.Set("lockAcquire", Napi::Function::New(env, LockAcquire));
   exports.Set("userPid", Napi::Function::New(env, UserPid));
+  exports.Set("userHolder", Napi::Function::New(env, UserHolder));
   exports.Set("semAcquire", Napi::Function::New(env, SemAcquire));
   exports.Set("eventWait", Napi::Function::New(env, EventWait));
 }

@@ -24,6 +24,7 @@ struct EnvData {
   Napi::FunctionReference error_ctor;  // ProcsyncError, set by lib/native.ts (setErrorClass)
   std::vector<std::weak_ptr<Mapping>> mappings;  // to give up flocks at env teardown
   bool torn_down = false;
+  uint32_t js_thread_id = 0;  // worker_threads.threadId of this env (setJsThreadId), for the users table
 
   void detach_all() {
     for (auto& w : mappings) {

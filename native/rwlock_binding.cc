@@ -30,19 +30,17 @@ Napi::Value RwReadAcquire(const Napi::CallbackInfo& info) {
   int64_t deadline;
   if (!rw_arg(env, info[0], &s, &st) || !deadline_arg(env, info[1], &deadline)) return env.Null();
   return run_or_submit(env, info[2], s, deadline, [st](const WaitCtx& ctx) { return rw_read_acquire(st, ctx); },
-                       [st](const WaitCtx& ctx) { rw_read_release(st, ctx); });
+                       [st](const WaitCtx& ctx) { rw_read_release(st, false, ctx); });
 }
 
-// rwWriteAcquire(seg, haveW, timeoutMs, cb?)
+// rwWriteAcquire(seg, timeoutMs, cb?)
 Napi::Value RwWriteAcquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
   RWState st;
   int64_t deadline;
-  if (!rw_arg(env, info[0], &s, &st) || !deadline_arg(env, info[2], &deadline)) return env.Null();
-  bool have = info[1].ToBoolean();
-  return run_or_submit(env, info[3], s, deadline,
-                       [st, have](const WaitCtx& ctx) { return rw_write_acquire(st, have, ctx); },
+  if (!rw_arg(env, info[0], &s, &st) || !deadline_arg(env, info[1], &deadline)) return env.Null();
+  return run_or_submit(env, info[2], s, deadline, [st](const WaitCtx& ctx) { return rw_write_acquire(st, ctx); },
                        [st](const WaitCtx& ctx) { rw_write_release(st, ctx); });
 }
 
@@ -55,13 +53,29 @@ Napi::Value RwWriteRelease(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, run_step(s, [st](const WaitCtx& ctx) { return rw_write_release(st, ctx); }));
 }
 
-// rwReadRelease(seg) -> code
+// rwReadRelease(seg, fromHome) -> code
 Napi::Value RwReadRelease(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
   RWState st;
   if (!rw_arg(env, info[0], &s, &st)) return env.Null();
-  return Napi::Number::New(env, run_step(s, [st](const WaitCtx& ctx) { return rw_read_release(st, ctx); }));
+  bool home = info[1].ToBoolean();
+  return Napi::Number::New(env, run_step(s, [st, home](const WaitCtx& ctx) { return rw_read_release(st, home, ctx); }));
+}
+
+// rwHomeSlot(seg) -> the calling thread's home slot index, or -1 (native/rwlock.h)
+Napi::Value RwHomeSlot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  RWState st;
+  if (!rw_arg(env, info[0], &s, &st)) return env.Null();
+  // run_step's result is a code (it maps kTimeout, 1, to kErrCorrupt): the index comes back aside.
+  int32_t slot = -1;
+  run_step(s, [st, &slot](const WaitCtx& ctx) {
+    slot = rw_home_slot(st, ctx);
+    return int32_t(kOk);
+  });
+  return Napi::Number::New(env, slot);
 }
 
 }  // namespace
@@ -71,6 +85,7 @@ void register_rwlock(Napi::Env env, Napi::Object exports) {
   exports.Set("rwWriteAcquire", Napi::Function::New(env, RwWriteAcquire));
   exports.Set("rwWriteRelease", Napi::Function::New(env, RwWriteRelease));
   exports.Set("rwReadRelease", Napi::Function::New(env, RwReadRelease));
+  exports.Set("rwHomeSlot", Napi::Function::New(env, RwHomeSlot));
 }
 
 }  // namespace procsync

@@ -112,6 +112,29 @@ describe('the procsync command', () => {
     expect((await cli('rm', uniqueName('none'))).code).toBe(1);
   });
 
+  it('holder { pid, threadId }: a Lock and an RWLock held by a worker thread of a child process', async () => {
+    const lock = track(new Lock({ name: uniqueName('cli-wt') }));
+    const rw = track(new RWLock({ name: uniqueName('cli-wtrw') }));
+    lock.acquireSync();
+    expect(inspect(lock.name).state).toMatchObject({ holder: { pid: process.pid, threadId: 0 } });
+    lock.release();
+    const a = startChild('locks.js', 'holdInWorker', [lock.name]);
+    const b = startChild('locks.js', 'holdInWorker', [rw.name]);
+    const ta = ((await a.message()) as { threadId: number }).threadId;
+    const tb = ((await b.message()) as { threadId: number }).threadId;
+    expect(ta).toBeGreaterThan(0);
+    expect(inspect(lock.name).state).toMatchObject({ locked: true, holder: { pid: a.pid, threadId: ta } });
+    expect(inspect(rw.name).state).toMatchObject({ readers: 0, writer: { pid: b.pid, threadId: tb } });
+    const show = await cli('show', lock.name, '--json');
+    expect(show.code, show.err).toBe(0);
+    expect(JSON.parse(show.out).state).toMatchObject({ holder: { pid: a.pid, threadId: ta } });
+    const text = await cli('show', rw.name);
+    expect(text.out).toMatch(new RegExp(`writer pid ${b.pid} thread ${tb}`));
+    for (const c of [a, b]) c.send('go');
+    for (const c of [a, b]) expect((await c.done).result).toBe('done');
+    expect(inspect(lock.name).state).toMatchObject({ locked: false, holder: null });
+  });
+
   it('rm --force removes a name in use; rm of an unused persistent one; sweep; watch', async () => {
     const l = track(new Lock({ name: uniqueName('cli-f') }));
     expect((await cli('rm', l.name)).code).toBe(1);

@@ -76,16 +76,20 @@ describe('RWLock in one process', () => {
   });
 
   it('readers beyond the slots wait, they never fail', async () => {
+    // A thread takes up to homeMax shares by the fast path, then one native slot per share.
     const rw = track(new RWLock());
     let n = 0;
     while (rw.read.acquireSync({ block: false })) n++;
     expect(n).toBeGreaterThanOrEqual(128);
+    expect(rw.readers).toBe(n);
     const more = rw.read.acquire({ timeout: 20_000 });
     await sleep(50);
-    rw.read.release();
-    expect(await more).toBe(true);
     for (let i = 0; i < n; i++) rw.read.release();
+    expect(await more).toBe(true);
+    expect(rw.readers).toBe(1);
+    rw.read.release();
     expect(rw.readers).toBe(0);
+    expect(() => rw.read.release()).toThrow(expect.objectContaining({ code: 'ERR_RELEASED_TOO_MANY_TIMES' }));
   });
 });
 
@@ -198,5 +202,64 @@ describe.skipIf(emulated)(`RWLock owner death within ${OWNER_DEATH_MS} ms`, () =
     expect(rw.readers).toBe(0);
     expect(rw.write.acquireSync({ block: false })).toBe(true);
     rw.write.release();
+  });
+});
+
+describe.skipIf(emulated)('RWLock: dead readers give back only their own shares', () => {
+  it('a worker thread terminated while holding a read share (fast path): a writer gets in', async () => {
+    const rw = track(new RWLock());
+    const code = `
+      const { parentPort, workerData } = require('worker_threads');
+      const rw = require(${JSON.stringify(require.resolve('procsync'))}).RWLock.open(workerData);
+      rw.read.acquireSync();
+      parentPort.postMessage('held');`;
+    const w = new Worker(code, { eval: true, workerData: rw.name });
+    expect(await new Promise((r) => w.once('message', r))).toBe('held');
+    expect(rw.readers).toBe(1);
+    expect(rw.write.acquireSync({ block: false })).toBe(false);
+    await w.terminate();
+    expect(rw.write.acquireSync({ timeout: 20_000 })).toBe(true);
+    expect(rw.readers).toBe(0);
+    rw.write.release();
+  });
+
+  it('a reader killed holding (fast path) next to a live one: the writer waits for the live one only', async () => {
+    const rw = track(new RWLock());
+    const dead = startChild('rwlock.js', 'hold', [rw, 'read']);
+    const live = startChild('rwlock.js', 'hold', [rw, 'read']);
+    expect(await dead.message()).toBe('held');
+    expect(await live.message()).toBe('held');
+    expect(rw.readers).toBe(2);
+    dead.kill('SIGKILL');
+    expect((await dead.done).signal).toBe('SIGKILL');
+    // Several recounts happen during this wait: the live reader's share stays counted.
+    expect(rw.write.acquireSync({ timeout: 3 * OWNER_DEATH_MS })).toBe(false);
+    expect(rw.readers).toBe(1);
+    const w = rw.write.acquire({ timeout: 20_000 });
+    live.send('release');
+    await live.done;
+    expect(await w).toBe(true);
+    rw.write.release();
+    expect(rw.readers).toBe(0);
+  });
+
+  it('a reader killed holding a share taken natively (it had queued behind a writer) is given back', async () => {
+    const rw = track(new RWLock());
+    rw.write.acquireSync();
+    const r = startChild('rwlock.js', 'takeOrdered', [rw, 'read', false, 60_000]);
+    expect(await r.message()).toBe('waiting');
+    await sleep(300); // it waits natively behind the writer
+    rw.write.release(); // grants it a share in a native slot
+    for (let i = 0; i < 200 && rw.readers === 0; i++) await sleep(10);
+    expect(rw.readers).toBe(1);
+    const w = startChild<{ ok: boolean; at: number; warnings: string[] }>('rwlock.js', 'takeOrdered', [rw, 'write', false, 0]);
+    expect(await w.message()).toBe('waiting');
+    await sleep(200);
+    r.kill('SIGKILL');
+    const h = await r.done;
+    const res = await w.done;
+    expect(res.result!.ok).toBe(true);
+    expect(res.result!.at - h.exitAt).toBeLessThan(OWNER_DEATH_MS);
+    expect(rw.readers).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { threadId as jsThreadId } from 'worker_threads';
 import { coded, invalidArgType } from '../errors';
 import { layout } from '../layout';
 import { Code, DoneCallback, native, NativeSegment } from '../native';
+import { LockMode, WebLockOptions, checkLockRequest } from '../weblock-options';
 import { AttachOptions, Primitive, createSegment, kAttach } from '../primitive';
 
 /** The registry's name in /dev/shm (procsync.<name>). */
@@ -23,13 +24,8 @@ type NativeWL = {
 };
 const wl = native as unknown as NativeWL;
 
-export type LockMode = 'exclusive' | 'shared';
-export interface LockOptions {
-  mode?: LockMode;
-  ifAvailable?: boolean;
-  steal?: boolean;
-  signal?: AbortSignal;
-}
+export type { LockMode };
+export type LockOptions = WebLockOptions;
 /** What a granted callback gets (as navigator.locks' Lock). */
 export interface LockInfo {
   name: string;
@@ -125,18 +121,7 @@ export class ProcsyncLockManager {
       if (typeof callback !== 'function') throw invalidArgType('callback must be a function');
       if (typeof options !== 'object') throw invalidArgType('options must be an object');
       const n = String(name);
-      const mode = options.mode === undefined ? 'exclusive' : options.mode;
-      if (mode !== 'exclusive' && mode !== 'shared') throw invalidArgType(`mode must be 'exclusive' or 'shared'`);
-      const ifAvailable = !!options.ifAvailable;
-      const steal = !!options.steal;
-      const signal = options.signal;
-      if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean')) {
-        throw invalidArgType('signal must be an AbortSignal');
-      }
-      if (n.startsWith('-')) throw dom('NotSupportedError', "Lock names starting with '-' are reserved");
-      if (steal && ifAvailable) throw dom('NotSupportedError', "'steal' and 'ifAvailable' cannot be used together");
-      if (steal && mode !== 'exclusive') throw dom('NotSupportedError', "'steal' is only supported with mode 'exclusive'");
-      if (signal && (steal || ifAvailable)) throw dom('NotSupportedError', "'signal' cannot be used with 'steal' or 'ifAvailable'");
+      const { mode, ifAvailable, steal, signal } = checkLockRequest(n, options);
       if (n.length < 1 || n.length > MAX_NAME) {
         const e = new RangeError(`lock names have 1 to ${MAX_NAME} characters`) as RangeError & { code: string };
         e.code = 'ERR_OUT_OF_RANGE';

@@ -3,11 +3,11 @@
 // makes wait() true when the flag was set while waiting even if it was cleared again before the
 // waiter re-checked (threading semantics, as the shared-memory Event).
 import { AsyncWaitOptions, checkSignal, waitTimeout } from '../options';
-import { startTimer, Timer } from '../timers';
 import { abortReason } from '../abort';
-import { WAITER_HEARTBEAT_MS, WAITER_TTL_MS } from './constants';
+import { WAITER_TTL_MS } from './constants';
 import type { Remote } from './remote';
 import { EVENT_SET, EVENT_WAIT } from './scripts';
+import { RemoteWaiter } from './waiter';
 
 export class RemoteEvent {
   readonly kind = 'Event';
@@ -48,24 +48,7 @@ export class RemoteEvent {
     if (signal?.aborted) throw abortReason(signal);
     const id = remote.newId();
     const once = timeout === 0;
-    let woken = false;
-    let end: { reason: unknown } | null = null;
-    let kick: (() => void) | null = null;
-    const poke = (): void => {
-      woken = true;
-      kick?.();
-    };
-    const offWake = once ? null : remote.inbox.onWake(this.key, poke);
-    const timer: Timer | null = timeout > 0 ? startTimer(() => ((end ??= { reason: null }), poke()), timeout) : null;
-    const onAbort = (): void => {
-      end ??= { reason: abortReason(signal!) };
-      poke();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const offClose = remote.onClose(() => {
-      end ??= { reason: remote.closedError() };
-      poke();
-    });
+    const w = new RemoteWaiter(remote, this.key, timeout, once, signal);
     let gen = '';
     try {
       for (;;) {
@@ -76,33 +59,21 @@ export class RemoteEvent {
         );
         if (set === 1) return true;
         if (gen === '') gen = g;
-        if (once || end !== null) break;
-        if (!woken) {
-          let hb: NodeJS.Timeout | undefined;
-          await new Promise<void>((resolve) => {
-            kick = resolve;
-            hb = setTimeout(resolve, WAITER_HEARTBEAT_MS);
-          });
-          clearTimeout(hb);
-          kick = null;
-        }
-        woken = false;
-        if (end !== null) {
+        if (once || w.ended !== null) break;
+        await w.next();
+        const ended = w.ended as { reason: unknown } | null; // set meanwhile, by a callback
+        if (ended !== null) {
           // One last look: a set() that raced with the timeout still counts.
           const [last] = await remote.conn.run<[number, string]>(EVENT_WAIT, [this.key, id, 1, gen], this.what('wait'));
-          if (last === 1 && (end as { reason: unknown }).reason === null) return true;
+          if (last === 1 && ended.reason === null) return true;
           break;
         }
       }
       remote.conn.cmd('ZREM', [`${this.key}:w`, id], this.what('wait')).catch(() => {});
-      const why = end as { reason: unknown } | null;
-      if (why !== null && why.reason !== null) throw why.reason;
+      w.throwIfAborted();
       return false;
     } finally {
-      offWake?.();
-      offClose();
-      timer?.clear();
-      signal?.removeEventListener('abort', onAbort);
+      w.dispose();
     }
   }
 }

@@ -10,14 +10,11 @@ import { checkLease } from './options';
 import type { Remote } from './remote';
 import { Resource } from './resource';
 import { QUERY } from './scripts';
+import { LockMode, WebLockOptions, checkLockRequest } from '../weblock-options';
 
-export type LockMode = 'exclusive' | 'shared';
+export type { LockMode };
 
-export interface LockOptions {
-  mode?: LockMode;
-  ifAvailable?: boolean;
-  steal?: boolean;
-  signal?: AbortSignal;
+export interface LockOptions extends WebLockOptions {
   /** procsync/redis: the lease in ms (default 10,000). */
   lease?: number;
 }
@@ -34,10 +31,6 @@ export interface GrantedLock {
   mode: LockMode;
   token: bigint | null;
   signal: AbortSignal;
-}
-
-function notSupported(msg: string): DOMException {
-  return new DOMException(msg, 'NotSupportedError');
 }
 
 function toInfo(name: string, id: string, m: string): LockInfo {
@@ -65,12 +58,7 @@ export class RemoteLocks {
     if (typeof name !== 'string' || name.length < 1 || name.length > MAX_WEB_LOCK_NAME) {
       throw invalidArgType(`a lock name is a string of 1 to ${MAX_WEB_LOCK_NAME} characters`);
     }
-    const mode = opts.mode ?? 'exclusive';
-    if (mode !== 'exclusive' && mode !== 'shared') throw invalidArgType(`unknown mode ${String(mode)}`);
-    if (name.startsWith('-')) throw notSupported('lock names starting with "-" are reserved');
-    if (opts.steal && opts.ifAvailable) throw notSupported('steal and ifAvailable cannot be combined');
-    if (opts.steal && mode === 'shared') throw notSupported('steal needs mode exclusive');
-    if (opts.signal && (opts.steal || opts.ifAvailable)) throw notSupported('signal cannot be combined with steal or ifAvailable');
+    const { mode } = checkLockRequest(name, opts);
     const lease = checkLease({ lease: opts.lease });
     const res = new Resource(this.remote, 'Lock', name, this.base + name, 0, this.registry);
     const h = await res.acquire({

@@ -6,12 +6,12 @@
 // lets go of a grant that raced with giving up — so a wait that ends without the lock has taken
 // nothing.
 import { ProcsyncError } from '../errors';
-import { startTimer, Timer } from '../timers';
 import { abortReason } from '../abort';
-import { WAITER_HEARTBEAT_MS, WAITER_TTL_MS } from './constants';
+import { WAITER_TTL_MS } from './constants';
 import { Holding } from './lease';
 import type { Remote } from './remote';
 import { ACQUIRE, CANCEL } from './scripts';
+import { RemoteWaiter } from './waiter';
 
 export type Mode = 'x' | 's';
 
@@ -59,25 +59,7 @@ export class Resource {
     if (signal?.aborted) throw abortReason(signal);
     const id = remote.newId();
     const once = req.timeout === 0 || req.steal === true;
-    let woken = false;
-    let gaveUp: { reason: unknown } | null = null;
-    let kick: (() => void) | null = null;
-    const poke = (): void => {
-      woken = true;
-      kick?.();
-    };
-    // Listen before the first attempt so that a wake sent in between is not missed.
-    const offWake = once ? null : remote.inbox.onWake(this.key, poke);
-    const timer: Timer | null = req.timeout > 0 ? startTimer(() => ((gaveUp ??= { reason: null }), poke()), req.timeout) : null;
-    const onAbort = (): void => {
-      gaveUp ??= { reason: abortReason(signal!) };
-      poke();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const offClose = remote.onClose(() => {
-      gaveUp ??= { reason: remote.closedError() };
-      poke();
-    });
+    const w = new RemoteWaiter(remote, this.key, req.timeout, once, signal);
     let cancelled = false;
     const args = (): (string | number)[] => [
       this.key, id, req.mode, this.cap, req.lease, once ? 0 : 1, WAITER_TTL_MS,
@@ -90,41 +72,28 @@ export class Resource {
         if (r[0] === -1) {
           throw new ProcsyncError('ERR_PARAMS_MISMATCH', `${this.kind} '${this.name}' exists with value ${r[1]}, not ${this.cap}`);
         }
-        if (r[0] === 1 && gaveUp === null) {
+        if (r[0] === 1 && w.ended === null) {
           const h = new Holding(this, id, r[1] === '' ? null : BigInt(r[1]), req.lease, sentAt, req.listenForSteal === true);
           this.holdings.add(h);
           remote.holdings.add(h);
           return h;
         }
-        if (once && gaveUp === null) return null;
-        if (gaveUp !== null) break;
-        if (!woken) {
-          let hb: NodeJS.Timeout | undefined;
-          await new Promise<void>((resolve) => {
-            kick = resolve;
-            hb = setTimeout(resolve, WAITER_HEARTBEAT_MS);
-          });
-          clearTimeout(hb);
-          kick = null;
-        }
-        woken = false;
-        if (gaveUp !== null) break;
+        if (once && w.ended === null) return null;
+        if (w.ended !== null) break;
+        await w.next();
+        if (w.ended !== null) break;
       }
       // Gave up: leave the queue (and let go of a grant that came too late). If the server
       // cannot be reached, our place expires there by itself; the caller still gets its answer.
       cancelled = true;
       await remote.conn.run(CANCEL, this.releaseArgs(id), 'cancel').catch(() => {});
-      const why = gaveUp as { reason: unknown } | null;
-      if (why !== null && why.reason !== null) throw why.reason;
+      w.throwIfAborted();
       return null;
     } catch (e) {
       if (!once && !cancelled) remote.conn.run(CANCEL, this.releaseArgs(id), 'cancel').catch(() => {});
       throw e;
     } finally {
-      offWake?.();
-      offClose();
-      timer?.clear();
-      signal?.removeEventListener('abort', onAbort);
+      w.dispose();
     }
   }
 }

@@ -50,10 +50,14 @@ class Identity {
   mutable std::atomic<uint64_t> recent_[4] = {};
 };
 
-// One entry of the segment's users table.
+// One entry of the segment's users table (layout.h). `thread`: the user's worker_threads
+// threadId (0: a main thread), written by the binding right after the identity is made
+// (record_user_thread), so it may lag behind `id` for a moment: best effort, like `pid`.
 struct UserEntry {
   uint32_t id;
   uint32_t pid;
+  uint32_t thread;
+  uint32_t reserved;
 };
 
 // The identities of one JS thread, one per segment file (several handles of one segment in
@@ -75,5 +79,22 @@ class IdentityCache {
 
 // The pid recorded for user `id` in a users table, or 0 when unknown.
 uint32_t user_pid(const UserEntry* users, uint32_t n_users, uint32_t id);
+
+// Records the JS thread id of user `id` in its entry (if the entry is still its).
+inline void record_user_thread(UserEntry* users, uint32_t n_users, uint32_t id, uint32_t thread) {
+  if (n_users == 0 || id == 0) return;
+  UserEntry* e = users + (id % n_users);
+  if (__atomic_load_n(&e->id, __ATOMIC_SEQ_CST) == id && __atomic_load_n(&e->thread, __ATOMIC_RELAXED) != thread)
+    __atomic_store_n(&e->thread, thread, __ATOMIC_SEQ_CST);
+}
+
+// The pid and JS thread id recorded for user `id`; false when unknown (the entry was reused).
+inline bool user_entry(const UserEntry* users, uint32_t n_users, uint32_t id, uint32_t* pid, uint32_t* thread) {
+  if (n_users == 0 || id == 0) return false;
+  const UserEntry* e = users + (id % n_users);
+  *pid = __atomic_load_n(&e->pid, __ATOMIC_SEQ_CST);
+  *thread = __atomic_load_n(&e->thread, __ATOMIC_SEQ_CST);
+  return *pid != 0 && __atomic_load_n(&e->id, __ATOMIC_SEQ_CST) == id;
+}
 
 }  // namespace procsync
