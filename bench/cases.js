@@ -5,6 +5,8 @@
 //
 //   roles:  processes taking part (bench children for the Node implementations)
 //   pinned: a ping-pong between 2 processes, run once per CPU placement (same/cross)
+//   placements: the placements of a pinned case when not the default ['same', 'cross']
+//               ('any' = unpinned)
 //   sequential: the roles run one after the other, times add up (create, then open)
 //   fixed:  the iteration count is the case itself (10,000 primitives), never scaled
 //   ops:    operations per iteration (the counter: one increment per process)
@@ -57,14 +59,20 @@ module.exports = [
       { impl: 'C spin', run: 'floor', arg: 'spin_pingpong', iters: { same: 10000, cross: 1e6 } },
     ],
   },
+  // Issue 15's definition: each side loops release() then await acquire() on two
+  // Semaphore(0); 10,000 round trips after 1,000 warm-up (warm = iters / 10), median of the
+  // reps; unpinned, across two CPUs and both on one CPU, with the C futex ping-pong and Node
+  // IPC in the same run (the targets compare against those).
   {
     name: 'sem_pingpong_async',
     title: 'Semaphore ping-pong round trip (await)',
     roles: 2,
     pinned: true,
+    placements: ['any', 'same', 'cross'],
     impls: [
-      { impl: PS, run: 'procsync', iters: 2000 },
-      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 1000 },
+      { impl: PS, run: 'procsync', iters: 10000 },
+      { impl: 'C futex', run: 'floor', arg: 'futex_pingpong', iters: 10000 },
+      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 10000 },
     ],
   },
   {

@@ -257,13 +257,27 @@ function pingpong(spec) {
 }
 
 // --- contended counter: every role adds 1 to a shared Value('i') n times under a Lock ---
+// Issue 15's definition: all roles wait on one start Event, set by role 0 once every other
+// role has said it is ready (a Semaphore), so the timed loops really run at the same time;
+// time = last end - first start. Role 0 clears the Event in check(), after every role ended.
 
 function counter(m) {
-  const ps = load(['Lock', 'Value']);
+  const ps = load(['Lock', 'Value', 'Event', 'Semaphore']);
   const lock = need(createOrOpen(ps.Lock, m, 0, (name) => new ps.Lock({ name })), 'acquireSync', 'release');
   const v = createOrOpen(ps.Value, m, 1, (name) => new ps.Value('i', 0, { lock: false, name }));
+  const goName = `${m.names[0]}.go`;
+  const readyName = `${m.names[0]}.ready`;
+  const go = m.role === 0 ? new ps.Event({ name: goName }) : ps.Event.open(goName);
+  const ready = m.role === 0 ? new ps.Semaphore(0, { name: readyName }) : ps.Semaphore.open(readyName);
   return {
     rep: async (n) => {
+      if (m.role === 0) {
+        for (let r = 1; r < m.roles; r++) ready.acquireSync();
+        go.set();
+      } else {
+        ready.release();
+        go.waitSync();
+      }
       const start = now();
       for (let i = 0; i < n; i++) {
         lock.acquireSync();
@@ -273,11 +287,12 @@ function counter(m) {
       return { start, end: now() };
     },
     check(expect) {
+      go.clear();
       const got = v.value;
       v.value = 0;
       return got === expect ? undefined : `wrong total: ${got} != ${expect}`;
     },
-    close: () => closeAll(v, lock),
+    close: () => closeAll(v, lock, go, ready),
   };
 }
 

@@ -92,7 +92,7 @@ function machine() {
 
 function placementsFor(c, m) {
   if (!c.pinned) return ['any'];
-  if (m.cpus >= 2 && hasTaskset()) return ['same', 'cross'];
+  if (m.cpus >= 2 && hasTaskset()) return c.placements || ['same', 'cross'];
   notes.push(`ping-pongs run unpinned (${m.cpus < 2 ? 'one CPU' : 'no taskset'})`);
   return ['any'];
 }

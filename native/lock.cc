@@ -1,5 +1,6 @@
 #include "lock.h"
 
+#include "spin.h"
 #include "wait.h"
 #include "platform/liveness.h"
 
@@ -14,7 +15,9 @@ bool take_over_if_dead(uint32_t* word, uint32_t seen, const WaitCtx& ctx) {
 }
 }  // namespace
 
-OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx) {
+OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx) { return lock_acquire(word, ctx, word_spin()); }
+
+OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx, AdaptiveSpin& spin) {
   const uint32_t me = ctx.me();
   if (me == 0) return {kErrCorrupt, 0};  // no identity: cannot name an owner
   // Once this thread has slept, it must take the lock with the waiters bit set: it cannot
@@ -34,7 +37,7 @@ OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx) {
     if (ctx.cancelled()) return {kCancelled, 0};
     if (!spun) {
       spun = true;
-      if (spin_while_equal(word, v)) continue;
+      if (spin_while_equal(word, v, spin)) continue;
     }
     if (!(v & kLockWaiters)) {
       uint32_t e = v;

@@ -20,6 +20,9 @@ constexpr uint32_t kLockWaiters = 0x40000000;
 
 // Acquires for ctx.me(). kOk, kOwnerDied (acquired from a dead owner), kTimeout, kCancelled.
 OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx);
+class AdaptiveSpin;
+// The same with the given spin budget instead of the word waits' (the state mutex's own).
+OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx, AdaptiveSpin& spin);
 // Releases whoever holds it (Lock semantics). kOk or kErrReleasedTooMany.
 int32_t lock_release(uint32_t* word);
 
