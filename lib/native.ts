@@ -55,6 +55,8 @@ export interface Native {
   wake(seg: NativeSegment, offset: number, n: number): void;
   lockAcquire(seg: NativeSegment, offset: number, timeout: number): number;
   lockAcquire(seg: NativeSegment, offset: number, timeout: number, cb: DoneCallback): number;
+  /** The slow release of a Lock/RLock word (waiters, an heir, another's word): a Code. */
+  lockRelease(seg: NativeSegment, offset: number): number;
   /** The pid recorded for a user id of the segment, or null when unknown. */
   userPid(seg: NativeSegment, userId: number): number | null;
   semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number): number;
