@@ -10,7 +10,8 @@
 //   sequential: the roles run one after the other, times add up (create, then open)
 //   fixed:  the iteration count is the case itself (10,000 primitives), never scaled
 //   ops:    operations per iteration (the counter: one increment per process)
-//   impl.run: procsync | python | floor | ipc | lockfile; impl.arg: the floor program's case
+//   impl.run: procsync | python | floor | ipc | lockfile; impl.arg: the floor program's case;
+//   impl.variant: a JS floor measured by the procsync child (child.js pair())
 //   impl.iters: a number, or { same, cross } for a pinned case
 
 const PS = 'procsync';
@@ -26,6 +27,9 @@ module.exports = [
       { impl: PY, run: 'python', iters: 1e6 },
       { impl: 'C robust mutex', run: 'floor', arg: 'mutex_pair', iters: 4e6 },
       { impl: 'C CAS pair', run: 'floor', arg: 'cas_pair', iters: 2e7 },
+      // What JS itself costs: Atomics.compareExchange + Atomics.compareExchange on the mapped
+      // word of a Lock, nothing else (the procsync pair is exactly this plus a closed check).
+      { impl: 'JS Atomics CAS pair (floor)', run: 'procsync', variant: 'atomics', iters: 1e6 },
       { impl: 'proper-lockfile', run: 'lockfile', iters: 1000 },
     ],
   },
@@ -35,6 +39,8 @@ module.exports = [
     roles: 1,
     impls: [
       { impl: PS, run: 'procsync', iters: 2e5 },
+      // `await` of an already resolved promise: what any async acquire costs at least.
+      { impl: 'JS await resolved (floor)', run: 'procsync', variant: 'await', iters: 2e5 },
       { impl: 'proper-lockfile', run: 'lockfile', iters: 500 },
     ],
   },

@@ -44,6 +44,7 @@ function pair(cls, async) {
   return (m) => {
     const ps = load([cls]);
     const lock = need(new ps[cls]({ name: m.names[0] }), async ? 'acquire' : 'acquireSync', 'release');
+    if (m.variant) return jsFloor(m.variant, lock);
     return {
       rep: async (n) => {
         const start = now();
@@ -62,6 +63,31 @@ function pair(cls, async) {
       },
       close: () => lock.close(),
     };
+  };
+}
+
+// The JS floors of the uncontended pairs: the same loop over raw Atomics on the Lock's mapped
+// word (what acquireSync + release do on their fast paths, without the method calls and the
+// closed check), or over `await` of a resolved promise.
+function jsFloor(variant, lock) {
+  const i32 = lock.i32; // internal fields, read only here
+  const w = lock.w;
+  const me = lock.me;
+  const resolved = Promise.resolve(true);
+  return {
+    rep: async (n) => {
+      const start = now();
+      if (variant === 'await') {
+        for (let i = 0; i < n; i++) await resolved;
+      } else {
+        for (let i = 0; i < n; i++) {
+          if (Atomics.compareExchange(i32, w, 0, me) !== 0) throw new Error('held');
+          Atomics.compareExchange(i32, w, me, 0);
+        }
+      }
+      return { start, end: now() };
+    },
+    close: () => lock.close(),
   };
 }
 

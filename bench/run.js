@@ -127,7 +127,7 @@ async function runImpl(c, impl, placement, ctx) {
     r = await runWorkers({
       script: path.join(__dirname, workers[impl.run]),
       roles: impl.roles || c.roles,
-      setup: { case: c.name, names },
+      setup: { case: c.name, names, variant: impl.variant },
       cpus,
       iters,
       warm: Math.ceil(iters / 10),

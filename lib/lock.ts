@@ -6,7 +6,7 @@ import { coded, invalidArgType, ProcsyncError } from './errors';
 import { Code, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
-import { AcquireQueue, abortReason } from './waitqueue';
+import { AcquireQueue, RESOLVED_TRUE, abortReason } from './waitqueue';
 
 /** The owner's user id in a lock word, and the sleepers bit (native/lock.h). */
 export const { ownerMask: OWNER_MASK, waiters: WAITERS } = layout.lock;
@@ -84,7 +84,7 @@ export abstract class LockBase extends Primitive {
       const t = opts === undefined ? -1 : waitTimeout(opts);
       const signal = opts === undefined ? undefined : checkSignal(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      if (this.queue.idle && this.tryTake()) return Promise.resolve(true);
+      if (this.queue.idle && this.tryTake()) return RESOLVED_TRUE;
       if (t === 0) {
         // One attempt, which also takes over from a dead owner.
         const code = native.lockAcquire(seg, this.off(layout.lock.ownerWord), 0);

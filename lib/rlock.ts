@@ -6,7 +6,7 @@ import { coded } from './errors';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, createSegment, kAttach, openSegment } from './primitive';
 import { LockBase, OWNER_MASK } from './lock';
-import { abortReason } from './waitqueue';
+import { RESOLVED_TRUE, abortReason } from './waitqueue';
 
 export class RLock extends LockBase {
   private readonly c: number; // index of the count word
@@ -68,7 +68,7 @@ export class RLock extends LockBase {
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.ownedByMe()) {
         this.i32[this.c]++;
-        return Promise.resolve(true);
+        return RESOLVED_TRUE;
       }
     } catch (e) {
       return Promise.reject(e);

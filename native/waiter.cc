@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "spin.h"
 #include "wait.h"
 
 namespace procsync {
@@ -10,15 +9,7 @@ namespace procsync {
 namespace {
 // How long an idle waiter thread waits for more work before it exits.
 constexpr auto kIdleLinger = std::chrono::seconds(5);
-
-// After a wait, the thread spins this long for the next request before it sleeps on the
-// condition variable. A JS loop that awaits one wait after another (a ping-pong, a consumer)
-// submits the next one a few µs after the result reached it; a sleeping thread would need a
-// wake-up per request (a futex wake and, on a VM, often an idle vCPU brought back: tens of µs).
-// Adaptive like every spin (spin.h): when requests do not come back that soon — one CPU,
-// the JS thread busy elsewhere — it collapses to rare probes.
-AdaptiveSpin next_request_spin(30 * 1000, 30 * 1000);
-}  // namespace
+}
 
 AsyncHost::AsyncHost(Napi::Env env) {
   tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "procsync.waiter", 0, 1);
@@ -47,10 +38,9 @@ uint32_t AsyncHost::submit(Napi::Env env, OpFn op, Napi::Function cb, std::share
     // notified but has not woken yet still counts in idle_, so back-to-back submits would
     // otherwise share one thread, and a wait that needs the other (two parties of one
     // Barrier in one process) would never let it run.
-    queued_.fetch_add(1, std::memory_order_release);
     if (idle_ < queue_.size()) {
       threads_.emplace_back(&AsyncHost::thread_main, this);
-    } else if (queue_.size() > spinners_) {
+    } else {
       cv_.notify_one();
     }
   }
@@ -90,21 +80,7 @@ void AsyncHost::undo_take_locked(Request& r) {
 
 void AsyncHost::thread_main() {
   std::unique_lock<std::mutex> lk(mu_);
-  bool after_work = false;
   for (;;) {
-    if (after_work && queue_.empty() && !stopping_) {
-      // Spin (without mu_) for the next request; a submit meanwhile sees spinners_ and does
-      // not notify. Whatever the spin saw, the queue is checked again under mu_ below.
-      idle_++;
-      spinners_++;
-      uint32_t seen = queued_.load(std::memory_order_relaxed);
-      lk.unlock();
-      spin_until<1>(next_request_spin, [&] { return queued_.load(std::memory_order_acquire) != seen; });
-      lk.lock();
-      spinners_--;
-      idle_--;
-    }
-    after_work = true;
     while (queue_.empty() && !stopping_) {
       idle_++;
       bool timed_out = cv_.wait_for(lk, kIdleLinger) == std::cv_status::timeout;

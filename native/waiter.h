@@ -76,10 +76,6 @@ class AsyncHost {
   std::vector<std::thread> threads_;
   std::vector<std::thread::id> exited_;  // returned from thread_main, not joined yet
   size_t idle_ = 0;
-  // Idle threads that spin for the next request instead of sleeping on cv_ (counted in idle_
-  // too): a submit that one of them will pick needs no wake-up (thread_main).
-  size_t spinners_ = 0;
-  std::atomic<uint32_t> queued_{0};  // bumped by every submit: what a spinner watches
   uint32_t next_id_ = 1;
   bool stopping_ = false;
   bool refed_ = false;
