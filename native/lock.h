@@ -20,6 +20,9 @@ constexpr uint32_t kRLockCountWord = 1;
 // straight to it (user_lock_release), so no waiter waits forever behind processes that keep
 // re-taking the lock while it wakes up (bounded unfairness). Otherwise a release frees the
 // word and any running process may take it (no convoy behind a sleeper that is not running).
+// Bit 31 (claimed: a releaser is storing the heir as owner) and bit 30 (abandoned: the heir gave
+// up on a stalled hand-over, the releaser then frees the lock) make the hand-over safe against
+// an heir that times out at the same moment (lock.cc).
 constexpr uint32_t kLockHeirWord = 2;
 constexpr int kLossesBeforeHeir = 4;
 constexpr uint32_t kOwnerMask = 0x3FFFFFFF;  // = kUserIdMask

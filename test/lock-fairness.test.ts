@@ -63,6 +63,20 @@ describe('heir word', () => {
     lock.release();
   });
 
+  it('an abandoned or half-claimed hand-over left in the heir word is forgotten by the release', () => {
+    const lock = track(new Lock());
+    const { i32, owner, heir } = words(lock);
+    // bit 31: claimed by a releaser; bit 30: abandoned by its heir (native/lock.h).
+    for (const left of [0x4000_0005, 0x8000_0005 | 0, 0xc000_0005 | 0]) {
+      lock.acquireSync();
+      Atomics.or(i32, owner, layout.lock.waiters);
+      Atomics.store(i32, heir, left);
+      lock.release();
+      expect(Atomics.load(i32, heir)).toBe(0);
+      expect(lock.locked()).toBe(false);
+    }
+  });
+
   it('a release by another thread than the owner still frees it (slow path), and a second throws', () => {
     const lock = track(new Lock());
     const { i32, owner } = words(lock);
