@@ -71,7 +71,8 @@ constexpr uint32_t kHeirAbandoned = 0x40000000u;
 constexpr int64_t kHandoverGraceNs = 1000LL * 1000 * 1000;
 
 // A releaser claimed our registration and is storing us as the owner. Returns kOk when it did,
-// or {kTimeout} when the hand-over stalled past deadline + grace (abandoned: the releaser,
+// or {kTimeout} when the wait is cancelled or the hand-over stalled past deadline + grace
+// (abandoned: the releaser,
 // should it go on, releases the lock again); `gone` set when the registration turned out not
 // to be ours any more (reset by someone else): the caller goes on as a plain waiter.
 OpResult await_handover(uint32_t* word, uint32_t* heir, const WaitCtx& ctx, bool* gone) {
@@ -87,7 +88,7 @@ OpResult await_handover(uint32_t* word, uint32_t* heir, const WaitCtx& ctx, bool
       return {kTimeout, 0};
     }
     int64_t until = ctx.deadline_ns < 0 ? -1 : ctx.deadline_ns + kHandoverGraceNs;
-    if (until >= 0 && monotonic_ns() >= until) {
+    if (ctx.cancelled() || (until >= 0 && monotonic_ns() >= until)) {
       uint32_t e = me | kHeirClaimed;
       if (cas(heir, e, me | kHeirAbandoned)) return {kTimeout, 0};
       continue;  // finished meanwhile
