@@ -5,10 +5,13 @@
 //
 //   roles:  processes taking part (bench children for the Node implementations)
 //   pinned: a ping-pong between 2 processes, run once per CPU placement (same/cross)
+//   placements: the placements of a pinned case when not the default ['same', 'cross']
+//               ('any' = unpinned)
 //   sequential: the roles run one after the other, times add up (create, then open)
 //   fixed:  the iteration count is the case itself (10,000 primitives), never scaled
 //   ops:    operations per iteration (the counter: one increment per process)
-//   impl.run: procsync | python | floor | ipc | lockfile | navlocks; impl.arg: the floor program's case
+//   impl.run: procsync | python | floor | ipc | lockfile | navlocks; impl.arg: the floor program's case;
+//   impl.variant: a variant of the procsync child's case (child.js: a JS floor of pair(), 'none' of rw_mostly)
 //   impl.iters: a number, or { same, cross } for a pinned case
 
 const PS = 'procsync';
@@ -25,6 +28,9 @@ module.exports = [
       { impl: PY, run: 'python', iters: 1e6 },
       { impl: 'C robust mutex', run: 'floor', arg: 'mutex_pair', iters: 4e6 },
       { impl: 'C CAS pair', run: 'floor', arg: 'cas_pair', iters: 2e7 },
+      // What JS itself costs: Atomics.compareExchange + Atomics.compareExchange on the mapped
+      // word of a Lock, nothing else (the procsync pair is exactly this plus a closed check).
+      { impl: 'JS Atomics CAS pair (floor)', run: 'procsync', variant: 'atomics', iters: 1e6 },
       { impl: 'proper-lockfile', run: 'lockfile', iters: 1000 },
     ],
   },
@@ -34,6 +40,8 @@ module.exports = [
     roles: 1,
     impls: [
       { impl: PS, run: 'procsync', iters: 2e5 },
+      // `await` of an already resolved promise: what any async acquire costs at least.
+      { impl: 'JS await resolved (floor)', run: 'procsync', variant: 'await', iters: 2e5 },
       { impl: 'proper-lockfile', run: 'lockfile', iters: 500 },
     ],
   },
@@ -58,14 +66,20 @@ module.exports = [
       { impl: 'C spin', run: 'floor', arg: 'spin_pingpong', iters: { same: 10000, cross: 1e6 } },
     ],
   },
+  // Issue 15's definition: each side loops release() then await acquire() on two
+  // Semaphore(0); 10,000 round trips after 1,000 warm-up (warm = iters / 10), median of the
+  // reps; unpinned, across two CPUs and both on one CPU, with the C futex ping-pong and Node
+  // IPC in the same run (the targets compare against those).
   {
     name: 'sem_pingpong_async',
     title: 'Semaphore ping-pong round trip (await)',
     roles: 2,
     pinned: true,
+    placements: ['any', 'same', 'cross'],
     impls: [
-      { impl: PS, run: 'procsync', iters: 2000 },
-      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 1000 },
+      { impl: PS, run: 'procsync', iters: 10000 },
+      { impl: 'C futex', run: 'floor', arg: 'futex_pingpong', iters: 10000 },
+      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 10000 },
     ],
   },
   {
@@ -261,7 +275,7 @@ module.exports = [
     impls: [
       { impl: PS, run: 'procsync', iters: 4000 },
       // The same work with no lock at all: what the machine allows (2 CPUs, if idle: 2 × 100 k/s).
-      { impl: 'no lock (ceiling)', run: 'procsync', arg: 'none', iters: 4000 },
+      { impl: 'no lock (ceiling)', run: 'procsync', variant: 'none', iters: 4000 },
     ],
   },
   {

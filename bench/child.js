@@ -44,6 +44,7 @@ function pair(cls, async) {
   return (m) => {
     const ps = load([cls]);
     const lock = need(new ps[cls]({ name: m.names[0] }), async ? 'acquire' : 'acquireSync', 'release');
+    if (m.variant) return jsFloor(m.variant, lock);
     return {
       rep: async (n) => {
         const start = now();
@@ -62,6 +63,31 @@ function pair(cls, async) {
       },
       close: () => lock.close(),
     };
+  };
+}
+
+// The JS floors of the uncontended pairs: the same loop over raw Atomics on the Lock's mapped
+// word (what acquireSync + release do on their fast paths, without the method calls and the
+// closed check), or over `await` of a resolved promise.
+function jsFloor(variant, lock) {
+  const i32 = lock.i32; // internal fields, read only here
+  const w = lock.w;
+  const me = lock.me;
+  const resolved = Promise.resolve(true);
+  return {
+    rep: async (n) => {
+      const start = now();
+      if (variant === 'await') {
+        for (let i = 0; i < n; i++) await resolved;
+      } else {
+        for (let i = 0; i < n; i++) {
+          if (Atomics.compareExchange(i32, w, 0, me) !== 0) throw new Error('held');
+          Atomics.compareExchange(i32, w, me, 0);
+        }
+      }
+      return { start, end: now() };
+    },
+    close: () => lock.close(),
   };
 }
 
@@ -271,13 +297,27 @@ function pingpong(spec) {
 }
 
 // --- contended counter: every role adds 1 to a shared Value('i') n times under a Lock ---
+// Issue 15's definition: all roles wait on one start Event, set by role 0 once every other
+// role has said it is ready (a Semaphore), so the timed loops really run at the same time;
+// time = last end - first start. Role 0 clears the Event in check(), after every role ended.
 
 function counter(m) {
-  const ps = load(['Lock', 'Value']);
+  const ps = load(['Lock', 'Value', 'Event', 'Semaphore']);
   const lock = need(createOrOpen(ps.Lock, m, 0, (name) => new ps.Lock({ name })), 'acquireSync', 'release');
   const v = createOrOpen(ps.Value, m, 1, (name) => new ps.Value('i', 0, { lock: false, name }));
+  const goName = `${m.names[0]}.go`;
+  const readyName = `${m.names[0]}.ready`;
+  const go = m.role === 0 ? new ps.Event({ name: goName }) : ps.Event.open(goName);
+  const ready = m.role === 0 ? new ps.Semaphore(0, { name: readyName }) : ps.Semaphore.open(readyName);
   return {
     rep: async (n) => {
+      if (m.role === 0) {
+        for (let r = 1; r < m.roles; r++) ready.acquireSync();
+        go.set();
+      } else {
+        ready.release();
+        go.waitSync();
+      }
       const start = now();
       for (let i = 0; i < n; i++) {
         lock.acquireSync();
@@ -287,11 +327,12 @@ function counter(m) {
       return { start, end: now() };
     },
     check(expect) {
+      go.clear();
       const got = v.value;
       v.value = 0;
       return got === expect ? undefined : `wrong total: ${got} != ${expect}`;
     },
-    close: () => closeAll(v, lock),
+    close: () => closeAll(v, lock, go, ready),
   };
 }
 

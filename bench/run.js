@@ -99,7 +99,7 @@ function machine() {
 
 function placementsFor(c, m) {
   if (!c.pinned) return ['any'];
-  if (m.cpus >= 2 && hasTaskset()) return ['same', 'cross'];
+  if (m.cpus >= 2 && hasTaskset()) return c.placements || ['same', 'cross'];
   notes.push(`ping-pongs run unpinned (${m.cpus < 2 ? 'one CPU' : 'no taskset'})`);
   return ['any'];
 }
@@ -134,7 +134,7 @@ async function runImpl(c, impl, placement, ctx) {
     r = await runWorkers({
       script: path.join(__dirname, workers[impl.run]),
       roles: impl.roles || c.roles,
-      setup: { case: c.name, names, variant: impl.arg },
+      setup: { case: c.name, names, variant: impl.variant },
       cpus,
       iters,
       warm: Math.ceil(iters / 10),

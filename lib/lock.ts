@@ -6,7 +6,7 @@ import { coded } from './errors';
 import { Code, Holder, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
-import { AcquireQueue, abortReason } from './waitqueue';
+import { AcquireQueue, RESOLVED_TRUE, abortReason } from './waitqueue';
 import { withLock, withLockSync } from './with-lock';
 
 /** The owner's user id in a lock word, and the sleepers bit (native/lock.h). */
@@ -48,8 +48,18 @@ export abstract class LockBase extends Primitive {
   protected taken(): void {}
   /** Gives back a take whose waiter gave up meanwhile. */
   protected undoTake(): void {
-    const v = Atomics.exchange(this.i32, this.w, 0);
-    if (v & WAITERS) native.wake(this.rawSegment(), this.off(layout.lock.ownerWord), 1);
+    this.freeWord(this.rawSegment());
+  }
+
+  /**
+   * Frees the owner word; false when it was free already. The fast path is one CAS of our own
+   * id to 0; anything else — the sleepers bit (someone to wake, maybe an heir to hand the lock
+   * to, see native/lock.h), another thread's id (a Lock may be released by anyone) — goes
+   * native, where the hand-off to an heir is atomic with the release.
+   */
+  protected freeWord(seg: NativeSegment): boolean {
+    if (Atomics.compareExchange(this.i32, this.w, this.me, 0) === this.me) return true;
+    return native.lockRelease(seg, this.off(layout.lock.ownerWord)) === Code.OK;
   }
 
   /** Blocking acquire: waits until acquired (true) or until the timeout (false). */
@@ -73,7 +83,7 @@ export abstract class LockBase extends Primitive {
       const t = opts === undefined ? -1 : waitTimeout(opts);
       const signal = opts === undefined ? undefined : checkSignal(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      if (this.queue.idle && this.tryTake()) return Promise.resolve(true);
+      if (this.queue.idle && this.tryTake()) return RESOLVED_TRUE;
       if (t === 0) {
         // One attempt, which also takes over from a dead owner.
         const code = native.lockAcquire(seg, this.off(layout.lock.ownerWord), 0);
@@ -157,10 +167,7 @@ export class Lock extends LockBase {
   /** Releases the lock (whoever holds it). ERR_RELEASED_TOO_MANY_TIMES when unlocked. */
   release(): void {
     const seg = this.seg;
-    const v = Atomics.exchange(this.i32, this.w, 0);
-    if (v === 0) throw coded('ERR_RELEASED_TOO_MANY_TIMES', 'release of an unlocked Lock');
-    // Someone sleeps on the word: wake one (it re-takes with the sleepers bit set).
-    if (v & WAITERS) native.wake(seg, this.off(layout.lock.ownerWord), 1);
+    if (!this.freeWord(seg)) throw coded('ERR_RELEASED_TOO_MANY_TIMES', 'release of an unlocked Lock');
     if (this.releaseHooks !== null) this.runReleaseHooks();
   }
 }

@@ -62,6 +62,8 @@ export interface Native {
   wake(seg: NativeSegment, offset: number, n: number): void;
   lockAcquire(seg: NativeSegment, offset: number, timeout: number): number;
   lockAcquire(seg: NativeSegment, offset: number, timeout: number, cb: DoneCallback): number;
+  /** The slow release of a Lock/RLock word (waiters, an heir, another's word): a Code. */
+  lockRelease(seg: NativeSegment, offset: number): number;
   /** The pid recorded for a user id of the segment, or null when unknown. */
   userPid(seg: NativeSegment, userId: number): number | null;
   /** The pid and worker_threads threadId (0: main thread) recorded for a user id, or null. */

@@ -3,11 +3,10 @@
 // by the owner only.
 import { layout } from './layout';
 import { coded } from './errors';
-import { native } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, createSegment, kAttach, openSegment } from './primitive';
-import { LockBase, OWNER_MASK, WAITERS } from './lock';
-import { abortReason } from './waitqueue';
+import { LockBase, OWNER_MASK } from './lock';
+import { RESOLVED_TRUE, abortReason } from './waitqueue';
 
 export class RLock extends LockBase {
   private readonly c: number; // index of the count word
@@ -69,7 +68,7 @@ export class RLock extends LockBase {
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.ownedByMe()) {
         this.i32[this.c]++;
-        return Promise.resolve(true);
+        return RESOLVED_TRUE;
       }
     } catch (e) {
       return Promise.reject(e);
@@ -94,8 +93,7 @@ export class RLock extends LockBase {
       return;
     }
     this.i32[this.c] = 0;
-    const old = Atomics.exchange(this.i32, this.w, 0);
-    if (old & WAITERS) native.wake(seg, this.off(layout.lock.ownerWord), 1);
+    this.freeWord(seg);
     if (this.releaseHooks !== null) this.runReleaseHooks();
   }
 

@@ -10,7 +10,7 @@ import { coded, invalidArgType, outOfRange } from './errors';
 import { Code, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
-import { AcquireQueue, abortReason } from './waitqueue';
+import { AcquireQueue, RESOLVED_TRUE, abortReason } from './waitqueue';
 import { withLock, withLockSync } from './with-lock';
 import { KindName } from './kinds';
 
@@ -70,7 +70,7 @@ abstract class SemaphoreBase extends Primitive {
       const t = waitTimeout(opts);
       const signal = checkSignal(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      if (this.queue.idle && this.tryTake()) return Promise.resolve(true);
+      if (this.queue.idle && this.tryTake()) return RESOLVED_TRUE;
       if (t === 0) return Promise.resolve(false);
       return this.queue.acquire(t, signal);
     } catch (e) {

@@ -32,6 +32,13 @@ interface Pending {
 }
 
 export { abortReason } from './abort';
+
+/**
+ * The result of every async acquire that succeeds at once. One shared, already resolved promise
+ * instead of a new one per call: a settled promise never changes, and the allocation is a
+ * visible part of an uncontended `await acquire()` (bench lock_pair_async).
+ */
+export const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 import { abortReason } from './abort';
 
 export class AcquireQueue {

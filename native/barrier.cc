@@ -25,7 +25,7 @@ Words words(BarrierState st) {
 
 void bump(const Words& b) {
   fetch_add(b.seq, 1);
-  wake_word(b.seq, INT32_MAX);
+  wake_after_unlock(b.seq, INT32_MAX);
 }
 
 // A holder of the mutex died mid-update: recount from the slots, make the state word valid and

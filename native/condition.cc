@@ -54,7 +54,7 @@ void notify_slot_locked(CondState st, uint32_t i, bool wake) {
   Slot s = slot_at(st, i);
   store(s.state, kSlotNotified);
   fetch_sub(st.w + kWaitingWord, 1);
-  if (wake) wake_word(s.state, 1);
+  if (wake) wake_after_unlock(s.state, 1);
 }
 
 // Async waiters sleep on `gen`: bump it and wake them. The slot states were stored before
@@ -63,7 +63,7 @@ void notify_slot_locked(CondState st, uint32_t i, bool wake) {
 void wake_async(CondState st) {
   if (load(st.w + kGenSleepersWord) == 0) return;
   fetch_add(st.w + kGenWord, 1);
-  wake_word(st.w + kGenWord, INT32_MAX);
+  wake_after_unlock(st.w + kGenWord, INT32_MAX);
 }
 
 // Notifies up to n waiters, oldest ticket first, skipping dead ones (whose slots it frees).

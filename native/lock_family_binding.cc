@@ -8,16 +8,37 @@
 namespace procsync {
 namespace {
 
+// The owner word of a Lock/RLock state, checked to have the heir word after it in the segment.
+uint32_t* lock_word_arg(Napi::Env env, SegmentHandle* s, Napi::Value v) {
+  uint32_t* w = word_arg(env, s, v);
+  if (w && !s->mapping()->word_at(uint64_t(v.As<Napi::Number>().DoubleValue()) + 4 * kLockHeirWord)) {
+    range_error(env, "offset out of range").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return w;
+}
+
 // lockAcquire(seg, offset, timeoutMs, cb?): the owner is this thread's user id in the segment.
 Napi::Value LockAcquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s = unwrap_segment(env, info[0]);
   if (!s) return env.Null();
-  uint32_t* w = word_arg(env, s, info[1]);
+  uint32_t* w = lock_word_arg(env, s, info[1]);
   int64_t deadline;
   if (!w || !deadline_arg(env, info[2], &deadline)) return env.Null();
-  return run_or_submit(env, info[3], s, deadline, [w](const WaitCtx& ctx) { return lock_acquire(w, ctx); },
-                       [w](const WaitCtx&) { lock_release(w); });
+  return run_or_submit(env, info[3], s, deadline, [w](const WaitCtx& ctx) { return user_lock_acquire(w, ctx); },
+                       [w](const WaitCtx& ctx) { user_lock_release(w, ctx); });
+}
+
+// lockRelease(seg, offset) -> code: the slow release (waiters to wake, an heir to hand over
+// to, or not the caller's own word); kOk or kErrReleasedTooMany.
+Napi::Value LockRelease(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s = unwrap_segment(env, info[0]);
+  if (!s) return env.Null();
+  uint32_t* w = lock_word_arg(env, s, info[1]);
+  if (!w) return env.Null();
+  return Napi::Number::New(env, run_step(s, [w](const WaitCtx& ctx) { return user_lock_release(w, ctx); }));
 }
 
 // userPid(seg, userId) -> the pid recorded for that user of the segment, or null
@@ -77,6 +98,7 @@ Napi::Value EventWait(const Napi::CallbackInfo& info) {
 
 void register_lock_family(Napi::Env env, Napi::Object exports) {
   exports.Set("lockAcquire", Napi::Function::New(env, LockAcquire));
+  exports.Set("lockRelease", Napi::Function::New(env, LockRelease));
   exports.Set("userPid", Napi::Function::New(env, UserPid));
   exports.Set("userHolder", Napi::Function::New(env, UserHolder));
   exports.Set("semAcquire", Napi::Function::New(env, SemAcquire));

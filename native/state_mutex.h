@@ -36,11 +36,30 @@ class StateGuard {
   void unlock();
 
  private:
+  friend void wake_after_unlock(uint32_t* word, int32_t n);
+  struct Wake {
+    uint32_t* word;
+    int32_t n;
+  };
+  static constexpr int kMaxDeferred = 4;
+
   uint32_t* word_;
   bool locked_ = false;
   bool owner_died_ = false;
   int32_t code_ = kOk;
+  // Wake-ups asked for while held, made once the mutex is free (see wake_after_unlock).
+  Wake deferred_[kMaxDeferred];
+  int n_deferred_ = 0;
+  StateGuard* outer_ = nullptr;  // the guard this thread held before this one, if any
 };
+
+// wake_word(), but made only after this thread's state mutex is released when it holds one.
+// A sleeper woken while the waker still holds the mutex wants that mutex at once (to withdraw a
+// Condition slot, to leave a Barrier): on one CPU it preempts the waker inside its critical
+// section, finds the mutex held and sleeps again — two more switches and a wake per hand-off.
+// Correct either way: every sleeper re-checks its word, and a waker that dies before its
+// deferred wake leaves the sleeper to notice at the end of its sleep slice (kSliceNs).
+void wake_after_unlock(uint32_t* word, int32_t n);
 
 // A context for clean-up under the mutex after a wait (withdrawing a Condition slot, leaving
 // a Barrier): not cancellable — the clean-up must happen — but bounded, so that a hostile

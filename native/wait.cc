@@ -15,10 +15,16 @@ int64_t deadline_after_ms(double ms) {
 // futex wake-up on a VM: once both sides of a ping-pong have stopped spinning, every hand-off
 // costs a wake-up, so only a spin that outlasts one can ever succeed and bring the fast
 // hand-off back (spin.h).
-static AdaptiveSpin word_spin(10 * 1000, 100 * 1000);
+static AdaptiveSpin word_spin_(10 * 1000, 100 * 1000);
+
+AdaptiveSpin& word_spin() { return word_spin_; }
+
+bool spin_while_equal(const uint32_t* word, uint32_t expected, AdaptiveSpin& spin) {
+  return spin_until<1>(spin, [&] { return load(word) != expected; });
+}
 
 bool spin_while_equal(const uint32_t* word, uint32_t expected) {
-  return spin_until<1>(word_spin, [&] { return load(word) != expected; });
+  return spin_while_equal(word, expected, word_spin_);
 }
 
 }  // namespace procsync

@@ -15,6 +15,10 @@ int64_t deadline_after_ms(double ms);
 // Spins briefly while *word == expected, for the hand-off latency of ping-pong patterns.
 // Returns true when the word changed. Never spins on a single-CPU machine.
 bool spin_while_equal(const uint32_t* word, uint32_t expected);
+class AdaptiveSpin;
+// The same with another spin budget (spin.h); word_spin() is the word waits' own.
+bool spin_while_equal(const uint32_t* word, uint32_t expected, AdaptiveSpin& spin);
+AdaptiveSpin& word_spin();
 
 // The end of the next sleep slice for a wait with the given deadline (-1 = none).
 inline int64_t slice_end(int64_t deadline_ns) {
