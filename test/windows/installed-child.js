@@ -1,0 +1,31 @@
+// Child scenarios of installed.test.js: argv = [scenario, serialized args]; talks by IPC.
+'use strict';
+const procsync = require('procsync');
+
+const [scenario, json] = process.argv.slice(2);
+const args = procsync.deserialize(JSON.parse(json));
+const send = (m) => new Promise((r) => process.send(m, r));
+
+const scenarios = {
+  async acquireRelease(lock) {
+    await send('waiting');
+    if (!lock.acquireSync({ timeout: 30_000 })) throw new Error('acquireSync timed out');
+    await send('held');
+    // Released by this process after the parent saw it held.
+    lock.release();
+    lock.close();
+  },
+  async holdForever(lock) {
+    lock.acquireSync();
+    await send('held');
+    setInterval(() => {}, 1000);
+  },
+};
+
+scenarios[scenario](...args).then(
+  () => process.disconnect?.(),
+  (e) => {
+    console.error(e && e.stack);
+    process.exit(1);
+  },
+);
