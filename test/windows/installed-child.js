@@ -5,13 +5,16 @@ const procsync = require('procsync');
 const [scenario, json] = process.argv.slice(2);
 const args = procsync.deserialize(JSON.parse(json));
 const send = (m) => new Promise((r) => process.send(m, r));
+const next = () => new Promise((r) => process.once('message', r));
 
 const scenarios = {
   async acquireRelease(lock) {
     await send('waiting');
     if (!lock.acquireSync({ timeout: 30_000 })) throw new Error('acquireSync timed out');
+    const told = next();
     await send('held');
-    // Released by this process after the parent saw it held.
+    // Released by this process when the parent has seen it held.
+    await told;
     lock.release();
     lock.close();
   },

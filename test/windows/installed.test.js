@@ -34,7 +34,7 @@ function child(scenario, args, timeoutMs = 60_000) {
           waiters.push((m) => (clearTimeout(t), resolve(m)));
           done.then((r) => (clearTimeout(t), reject(new Error(`child exited (${r.code ?? r.signal})\n${r.stderr}`))));
         });
-  return { proc, done, message };
+  return { proc, done, message, send: (m) => proc.send(m, () => {}) };
 }
 
 test('the win32-x64 prebuild of the installed package is what loads', () => {
@@ -52,7 +52,9 @@ test('a Lock across processes: sync in the child, async here; released by the ot
   assert.strictEqual(await c.message(), 'waiting');
   lock.release();
   assert.strictEqual(await c.message(), 'held');
+  assert.strictEqual(lock.locked(), true);
   assert.strictEqual(await lock.acquire({ timeout: 0 }), false);
+  c.send('release');
   const r = await c.done;
   assert.strictEqual(r.code, 0, r.stderr);
   assert.strictEqual(await lock.acquire({ timeout: 30_000 }), true);
