@@ -4,9 +4,10 @@
 # musl system does not pick a glibc binary:
 #   prebuilds/linux-x64/procsync.glibc.node     native build
 #   prebuilds/linux-arm64/procsync.glibc.node   cross-compiled with Debian's g++-aarch64-linux-gnu
-#   prebuilds/win32-x64/                         not yet: the Windows backend is issue 9
+#   prebuilds/win32-x64/procsync.node           cross-compiled with mingw-w64 (scripts/build-win.sh)
 # Each is built in a scratch copy of the sources, so the checkout's own build/ is left alone
-# (node-gyp-build prefers build/Release over prebuilds/). Usage: scripts/prebuilds.sh [x64] [arm64]
+# (node-gyp-build prefers build/Release over prebuilds/).
+# Usage: scripts/prebuilds.sh [x64] [arm64] [win32]   (default: x64 arm64)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 targets=${*:-x64 arm64}
@@ -44,9 +45,13 @@ for arch in $targets; do
         "$prebuildify" --target "$target" --napi --strip --strip-bin $cross-strip --tag-libc --arch arm64 \
         --cwd "$stage" --out "$root"
       ;;
-    # win32-x64: once the Windows backend (issue 9) exists, build it on Windows (or with
-    # clang-cl + xwin) with `prebuildify --napi --arch x64` and load-test it under Wine here.
-    *) echo "prebuilds: unknown target '$arch' (x64, arm64)" >&2; exit 1 ;;
+    win32)
+      # node-gyp cannot target Windows from Linux: build-win.sh compiles binding.gyp's sources
+      # for the windows backend with mingw-w64 (its own build-win/, not build/). npm run test:win
+      # load-tests it under Wine.
+      bash "$root/scripts/build-win.sh"
+      ;;
+    *) echo "prebuilds: unknown target '$arch' (x64, arm64, win32)" >&2; exit 1 ;;
   esac
 done
 ls -l "$root"/prebuilds/*/
