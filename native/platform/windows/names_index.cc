@@ -25,6 +25,8 @@ Entry* table() {
     HANDLE h = CreateFileMappingW(INVALID_HANDLE_VALUE, user_only(), PAGE_READWRITE, 0, size,
                                   private_object_name("index").c_str());
     if (!h) return nullptr;
+    // Another user's object of that name could hide or invent names: not used.
+    if (!owned_by_us(h)) { CloseHandle(h); return nullptr; }
     void* p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, size);
     if (!p) { CloseHandle(h); return nullptr; }
     return static_cast<Entry*>(p);  // kept open for the process's life
