@@ -59,8 +59,9 @@ void index_add(const std::string& name) {
   if (!t || name.empty() || name.size() > kMaxNameLen) return;
   Entry* free_entry = nullptr;
   for (uint32_t i = 0; i < kEntries; i++) {
-    if (name_of(&t[i]) == name) return;
-    if (!free_entry && ld(&t[i].state) == kFree) free_entry = &t[i];
+    const uint32_t st = ld(&t[i].state);
+    if (st == kListed && ld(&t[i].len) == name.size() && memcmp(t[i].name, name.data(), name.size()) == 0) return;
+    if (!free_entry && st == kFree) free_entry = &t[i];
   }
   for (uint32_t i = 0; i < kEntries; i++) {
     Entry* e = free_entry ? free_entry : &t[i];
