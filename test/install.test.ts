@@ -21,6 +21,8 @@ const posix = process.env.PROCSYNC_BACKEND === 'posix';
 if (posix) console.log('install.test: skipped on the posix backend: the package ships only linux prebuilds (the linux run covers it)');
 const X64 = 'prebuilds/linux-x64/procsync.glibc.node';
 const ARM64 = 'prebuilds/linux-arm64/procsync.glibc.node';
+// Packed too when `npm run build:win` ran before the tarball was made (it never loads here).
+const WIN = 'prebuilds/win32-x64/procsync.node';
 
 let tmp: string; // everything of this file, removed at the end
 let noCompilerPath: string; // a PATH with node and npm only
@@ -161,7 +163,7 @@ describe.skipIf(posix)('installed from the tarball, with no compiler', () => {
     const e = tryLoad(app, [], { LIBC: 'musl' });
     expect(e.code).toBe('ERR_NATIVE_LOAD');
     expect(e.message).toContain('on linux-x64 (musl)');
-    const shipped = [ARM64, X64].filter((f) => fs.existsSync(path.join(app, 'node_modules/procsync', f)));
+    const shipped = [ARM64, X64, WIN].filter((f) => fs.existsSync(path.join(app, 'node_modules/procsync', f)));
     expect(e.message).toContain(`Found: ${shipped.join(', ')}.`);
     expect(e.message).toContain("The prebuilt binary for linux-x64 is for glibc; this system's C library is musl.");
     expect(e.message).toContain('npm rebuild procsync');

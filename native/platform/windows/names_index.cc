@@ -25,6 +25,8 @@ Entry* table() {
     HANDLE h = CreateFileMappingW(INVALID_HANDLE_VALUE, user_only(), PAGE_READWRITE, 0, size,
                                   private_object_name("index").c_str());
     if (!h) return nullptr;
+    // Another user's object of that name could hide or invent names: not used.
+    if (!owned_by_us(h)) { CloseHandle(h); return nullptr; }
     void* p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, size);
     if (!p) { CloseHandle(h); return nullptr; }
     return static_cast<Entry*>(p);  // kept open for the process's life
@@ -57,8 +59,9 @@ void index_add(const std::string& name) {
   if (!t || name.empty() || name.size() > kMaxNameLen) return;
   Entry* free_entry = nullptr;
   for (uint32_t i = 0; i < kEntries; i++) {
-    if (name_of(&t[i]) == name) return;
-    if (!free_entry && ld(&t[i].state) == kFree) free_entry = &t[i];
+    const uint32_t st = ld(&t[i].state);
+    if (st == kListed && ld(&t[i].len) == name.size() && memcmp(t[i].name, name.data(), name.size()) == 0) return;
+    if (!free_entry && st == kFree) free_entry = &t[i];
   }
   for (uint32_t i = 0; i < kEntries; i++) {
     Entry* e = free_entry ? free_entry : &t[i];

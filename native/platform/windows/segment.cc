@@ -19,8 +19,9 @@
 // not a fault at some later write.
 //
 // Access: the current user only (a DACL with the token's user SID: mode 0600); `mode` bits for
-// group and others are not translated. A segment of the same name made by another user (whose
-// DACL would not let us open it) is refused with EACCES.
+// group and others are not translated. A segment of the same name made by another user is
+// refused: with EACCES when its DACL keeps us out, else with ERR_PERMISSION (its owner is not
+// us), whatever `allowOwner` says (no uids on Windows).
 #include "platform/segment.h"
 
 #include <atomic>
@@ -52,7 +53,8 @@ void register_words(const Mapping& m) {
 
 std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* absent) {
   *absent = false;
-  HANDLE h = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, win::segment_object_name(spec.name).c_str());
+  HANDLE h = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE | READ_CONTROL, FALSE,
+                              win::segment_object_name(spec.name).c_str());
   if (!h) {
     DWORD e = GetLastError();
     if (e == ERROR_FILE_NOT_FOUND) { *absent = true; return nullptr; }
@@ -62,6 +64,13 @@ std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* ab
       return nullptr;
     }
     set_win_error(err, "cannot open segment '" + spec.name + "'", e);
+    return nullptr;
+  }
+  if (!win::owned_by_us(h)) {
+    // Made by another user with a DACL that lets us in: its owner could flip its words at will.
+    CloseHandle(h);
+    err->code = "ERR_PERMISSION";
+    err->message = "segment '" + spec.name + "' belongs to another user (on Windows a segment is shared by one user's processes only)";
     return nullptr;
   }
   uint8_t* base = static_cast<uint8_t*>(MapViewOfFile(h, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 0));

@@ -55,6 +55,8 @@ Slot* parking_table() {
     HANDLE h = CreateFileMappingW(INVALID_HANDLE_VALUE, win::user_only(), PAGE_READWRITE, 0, size,
                                   win::private_object_name("park").c_str());
     if (!h) return nullptr;
+    // Another user's object of that name could misdirect or swallow wake-ups: not used.
+    if (!win::owned_by_us(h)) { CloseHandle(h); return nullptr; }
     void* p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, size);
     if (!p) { CloseHandle(h); return nullptr; }
     return static_cast<Slot*>(p);  // the handle stays open: the table lives while we do

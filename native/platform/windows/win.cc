@@ -1,5 +1,7 @@
 #include "platform/windows/win.h"
 
+#include <aclapi.h>
+
 #include <vector>
 
 namespace procsync {
@@ -10,6 +12,7 @@ std::wstring widen(const std::string& s) { return std::wstring(s.begin(), s.end(
 
 struct UserOnly {
   std::vector<uint8_t> token_user;
+  std::vector<uint8_t> token_owner;
   std::vector<uint8_t> acl;
   SECURITY_DESCRIPTOR sd;
   SECURITY_ATTRIBUTES sa;
@@ -23,6 +26,10 @@ void build(UserOnly* u) {
   GetTokenInformation(tok, TokenUser, nullptr, 0, &len);
   u->token_user.resize(len ? len : 1);
   BOOL got = len && GetTokenInformation(tok, TokenUser, u->token_user.data(), len, &len);
+  len = 0;
+  GetTokenInformation(tok, TokenOwner, nullptr, 0, &len);
+  u->token_owner.resize(len ? len : 1);
+  if (!len || !GetTokenInformation(tok, TokenOwner, u->token_owner.data(), len, &len)) u->token_owner.clear();
   CloseHandle(tok);
   if (!got) return;
   PSID sid = reinterpret_cast<TOKEN_USER*>(u->token_user.data())->User.Sid;
@@ -38,19 +45,41 @@ void build(UserOnly* u) {
   u->sa.bInheritHandle = FALSE;
   u->ok = true;
 }
-}  // namespace
 
-std::wstring segment_object_name(const std::string& name) { return L"Local\\procsync." + widen(name); }
-std::wstring private_object_name(const std::string& suffix) { return L"Local\\procsync~" + widen(suffix); }
-
-SECURITY_ATTRIBUTES* user_only() {
+const UserOnly& user() {
   // Built once, never freed (objects are created until the process exits).
   static UserOnly* u = [] {
     auto* p = new UserOnly();
     build(p);
     return p;
   }();
-  return u->ok ? &u->sa : nullptr;
+  return *u;
+}
+
+}  // namespace
+
+std::wstring segment_object_name(const std::string& name) { return L"Local\\procsync." + widen(name); }
+std::wstring private_object_name(const std::string& suffix) { return L"Local\\procsync~" + widen(suffix); }
+
+SECURITY_ATTRIBUTES* user_only() {
+  const UserOnly& u = user();
+  return u.ok ? const_cast<SECURITY_ATTRIBUTES*>(&u.sa) : nullptr;
+}
+
+bool owned_by_us(HANDLE h) {
+  const UserOnly& u = user();
+  if (!u.ok) return false;
+  PSID owner = nullptr;
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner, nullptr, nullptr, nullptr, &sd) !=
+      ERROR_SUCCESS)
+    return false;
+  const TOKEN_USER* tu = reinterpret_cast<const TOKEN_USER*>(u.token_user.data());
+  bool ours = owner && EqualSid(owner, tu->User.Sid);
+  if (!ours && owner && !u.token_owner.empty())
+    ours = EqualSid(owner, reinterpret_cast<const TOKEN_OWNER*>(u.token_owner.data())->Owner);
+  LocalFree(sd);
+  return ours;
 }
 
 uint64_t fnv1a(const void* data, size_t len, uint64_t h) {

@@ -29,6 +29,11 @@ std::wstring private_object_name(const std::string& suffix);
 // else any; nullptr when it cannot be built (then the default DACL applies).
 SECURITY_ATTRIBUTES* user_only();
 
+// Whether the object's owner is this user, or the token's default owner (the Administrators
+// group for an elevated process). An object of another owner could carry a DACL that lets
+// that owner write it at will. When the owner cannot be read: false. Needs READ_CONTROL.
+bool owned_by_us(HANDLE h);
+
 // 64-bit FNV-1a.
 uint64_t fnv1a(const void* data, size_t len, uint64_t h = 0xcbf29ce484222325ULL);
 
