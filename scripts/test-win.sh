@@ -18,7 +18,8 @@ cd "$root"
 fail() { echo "test-win: $*" >&2; exit 1; }
 
 bash scripts/build-win.sh
-[ -f dist/index.js ] && [ -f dist/index.mjs ] || npm run build:ts
+# The TypeScript build (its ESM step loads the Linux build: npm run build first on a fresh checkout).
+if [ ! -f dist/index.mjs ] || [ -n "$(find lib -newer dist/index.mjs -print -quit)" ]; then npm run build:ts; fi
 eval "$(bash scripts/win-node.sh --env)"
 limit=${PROCSYNC_WIN_TIMEOUT:-1200}
 parts=${PROCSYNC_WIN_PARTS:-installed vitest}
