@@ -18,7 +18,8 @@ cd "$root"
 fail() { echo "test-win: $*" >&2; exit 1; }
 
 bash scripts/build-win.sh
-[ -f dist/index.js ] && [ -f dist/index.mjs ] || npm run build:ts
+# The TypeScript build (its ESM step loads the Linux build: npm run build first on a fresh checkout).
+if [ ! -f dist/index.mjs ] || [ -n "$(find lib -newer dist/index.mjs -print -quit)" ]; then npm run build:ts; fi
 eval "$(bash scripts/win-node.sh --env)"
 limit=${PROCSYNC_WIN_TIMEOUT:-1200}
 parts=${PROCSYNC_WIN_PARTS:-installed vitest}
@@ -75,33 +76,30 @@ if [[ " $parts " == *" vitest "* ]]; then
     mv "$tmp" "$overlay"
   fi
 
-  # file: test name (exact; each must pass, checked below).
+  report=$work/vitest-report.json
+  rm -f "$report"
+  # The tests: test/windows/vitest-tests.txt (`file: exact title`), which the config reads.
   tests=()
   while IFS= read -r line; do
     [[ "$line" =~ ^[[:space:]]*(#|$) ]] || tests+=("$line")
   done < test/windows/vitest-tests.txt
-  files=() pattern=""
-  for t in "${tests[@]}"; do
-    f="test/${t%%: *}"
-    [[ " ${files[*]} " == *" $f "* ]] || files+=("$f")
-    name=$(printf '%s' "${t#*: }" | sed 's/[][\\.^$*+?(){}|/]/\\&/g')
-    pattern+="${pattern:+|}${name}\$"
-  done
-  report=$work/vitest-report.json
-  rm -f "$report"
   echo "test-win: ${#tests[@]} vitest tests under node.exe"
   # PREBUILDS_ONLY: node-gyp-build skips the checkout's (Linux) build/Release and takes
   # prebuilds/win32-x64. NODE_PATH is read by node.exe: a Windows path (Z: is the Linux root).
   PREBUILDS_ONLY=1 NODE_PATH="Z:${overlay//\//\\}\\node_modules" \
-    run_node "$root" "$work/vitest.log" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json \
-      --outputFile="build-win/vitest-report.json" -t "$pattern" "${files[@]}" || status=1
+    run_node "$root" "$work/vitest.log" node_modules/vitest/vitest.mjs run --config test/windows/vitest.config.mjs \
+      --reporter=default --reporter=json --outputFile=build-win/vitest-report.json || status=1
+  # Every listed test passed (a renamed or newly failing test fails here, not silently).
   node -e '
+    const path = require("path");
     let r;
     try { r = require(process.argv[1]); } catch { console.error("test-win: vitest wrote no report"); process.exit(1); }
-    const seen = new Set(r.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === "passed").map((a) => a.title));
-    const missing = process.argv.slice(2).map((t) => t.slice(t.indexOf(": ") + 2)).filter((t) => !seen.has(t));
+    const seen = new Set(r.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === "passed")
+      .map((a) => `${path.win32.basename(f.name)}: ${a.title}`)));
+    const listed = require("fs").readFileSync(process.argv[2], "utf8").split("\n").filter((l) => l.trim() && !l.trimStart().startsWith("#"));
+    const missing = listed.filter((t) => !seen.has(t));
     if (missing.length) { console.error("test-win: did not pass:\n  " + missing.join("\n  ")); process.exit(1); }
-    console.log(`test-win: all ${process.argv.length - 2} chosen vitest tests passed on win32-x64 under Wine`);
-  ' "$report" "${tests[@]}" || status=1
+    console.log(`test-win: all ${listed.length} listed vitest tests passed on win32-x64 under Wine`);
+  ' "$report" test/windows/vitest-tests.txt || status=1
 fi
 exit $status
