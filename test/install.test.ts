@@ -152,7 +152,7 @@ describe.skipIf(posix)('installed from the tarball, with no compiler', () => {
     expect(e.message).toMatch(/could not load its native core on linux-x64 \(glibc [\d.]+\), Node v/);
     expect(e.message).toContain('build/Release/*.node (a local build) and prebuilds/linux-x64/*.node for glibc');
     expect(e.message).toContain('Found: nothing.');
-    expect(e.message).toContain('No prebuilt binary fits this platform (prebuilt: linux-x64 (glibc), linux-arm64 (glibc))');
+    expect(e.message).toContain('No prebuilt binary fits this platform (prebuilt: linux-x64 (glibc), linux-arm64 (glibc), win32-x64)');
     expect(e.message).toContain('install python3, make and a C++17 compiler');
     expect(e.message).toContain('npm rebuild procsync');
     expect(e.message).toMatch(/--ignore-scripts, pnpm and\nBun/);
