@@ -60,6 +60,7 @@
             "native/platform/posix/words.cc",
             "native/platform/windows/win.cc",
             "native/platform/windows/names_index.cc",
+            "native/platform/windows/persistent.cc",
             "native/platform/windows/segment.cc",
             "native/platform/windows/liveness.cc",
             "native/platform/windows/wait.cc",

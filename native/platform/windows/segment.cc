@@ -6,10 +6,12 @@
 // a segment open holds one handle per open; the kernel closes them when the process dies,
 // however it dies. So the last close — or the last user's death — removes the segment, with
 // no sweep needed. The differences from the other backends, which follow from this:
-// - `{ persistent: true }` cannot outlive its last user (a paging-file mapping has no file);
-// - unlink() cannot remove a name that is in use: it reports false (API.md: "users that have
-//   it open keep their memory" holds, the name stays until the last of them closes it);
-// - there is no leftover to sweep: sweep() removes nothing and returns 0.
+// - `{ persistent: true }` at creation makes a file-backed mapping instead (persistent.h),
+//   which survives as a file; opened with `persistent` later, a paging-file segment only gets
+//   the flag (it cannot become a file);
+// - unlink() removes only a persistent segment's file; a live section's name stays until its
+//   last user closes it;
+// - there is no leftover to sweep but unlinked or half-written persistent files.
 //
 // Creation: CreateFileMappingW makes the mapping zeroed and visible at once, so an opener can
 // see it before its creator has filled it; the header's `init` word, written last (release),
@@ -26,10 +28,12 @@
 
 #include <atomic>
 #include <cstring>
+#include <set>
 
 #include "platform/platform.h"
 #include "platform/posix/words.h"
 #include "platform/windows/names_index.h"
+#include "platform/windows/persistent.h"
 #include "platform/windows/win.h"
 
 namespace procsync {
@@ -51,21 +55,9 @@ void register_words(const Mapping& m) {
   posix::register_range(m.base(), m.size(), name_key(m.name()));
 }
 
-std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* absent) {
-  *absent = false;
-  HANDLE h = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE | READ_CONTROL, FALSE,
-                              win::segment_object_name(spec.name).c_str());
-  if (!h) {
-    DWORD e = GetLastError();
-    if (e == ERROR_FILE_NOT_FOUND) { *absent = true; return nullptr; }
-    if (e == ERROR_INVALID_HANDLE) {  // the name belongs to an object of another type
-      err->code = "ERR_CORRUPT";
-      err->message = "'" + spec.name + "' names a kernel object that is not a procsync segment";
-      return nullptr;
-    }
-    set_win_error(err, "cannot open segment '" + spec.name + "'", e);
-    return nullptr;
-  }
+// Maps, checks and wraps a section of the segment `spec.name`. `tail`: the section was made
+// from a persistent file just now, whose tail must hold the name. Closes `h` on failure.
+std::shared_ptr<Mapping> map_section(HANDLE h, const OpenSpec& spec, bool tail, bool created, OpenError* err) {
   if (!win::owned_by_us(h)) {
     // Made by another user with a DACL that lets us in: its owner could flip its words at will.
     CloseHandle(h);
@@ -94,10 +86,11 @@ std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* ab
   while (__atomic_load_n(&hd->init, __ATOMIC_ACQUIRE) != 1 && monotonic_ns() < until) Sleep(1);
   // The mapping is page-rounded: the header says the size, which must fit in it.
   const uint64_t size = __atomic_load_n(&hd->total_size, __ATOMIC_RELAXED);
-  if (size > region) return corrupt("size in header exceeds the mapping");
+  if (size > region || (tail && size + win::kTailSize > region)) return corrupt("size in header exceeds the mapping");
   std::string why;
   if (!validate_header(base, size, &why)) return corrupt(why);
-  auto m = std::make_shared<Mapping>(spec.name, win::from_handle(h), base, size, false);
+  if (tail && !win::tail_matches(base, size, spec.name)) return corrupt("its file holds another name");
+  auto m = std::make_shared<Mapping>(spec.name, win::from_handle(h), base, size, created);
   if (spec.kind != 0 && m->header().kind != spec.kind) {
     err->code = "ERR_KIND_MISMATCH";
     err->message = "segment '" + spec.name + "' holds another kind of primitive";
@@ -105,6 +98,41 @@ std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* ab
   }
   if (spec.persistent) m->set_persistent();
   return m;
+}
+
+std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* absent) {
+  *absent = false;
+  HANDLE h = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE | READ_CONTROL, FALSE,
+                              win::segment_object_name(spec.name).c_str());
+  bool fresh = false;
+  if (!h) {
+    DWORD e = GetLastError();
+    if (e == ERROR_INVALID_HANDLE) {  // the name belongs to an object of another type
+      err->code = "ERR_CORRUPT";
+      err->message = "'" + spec.name + "' names a kernel object that is not a procsync segment";
+      return nullptr;
+    }
+    if (e != ERROR_FILE_NOT_FOUND) {
+      set_win_error(err, "cannot open segment '" + spec.name + "'", e);
+      return nullptr;
+    }
+    // No live section: a persistent segment's file, if there is one.
+    h = win::open_persistent(spec.name, err, absent, &fresh);
+    if (!h) return nullptr;
+  }
+  return map_section(h, spec, fresh, false, err);
+}
+
+struct Fill {
+  const OpenSpec* spec;
+  uint64_t size, state_size;
+};
+
+void fill_segment(uint8_t* base, const void* arg) {
+  const Fill& f = *static_cast<const Fill*>(arg);
+  const OpenSpec& spec = *f.spec;
+  write_new_segment(base, f.size, f.state_size, spec.kind, spec.params, spec.persistent ? kFlagPersistent : 0,
+                    spec.link_kind, spec.link_name, spec.init_state, spec.init_state_len);
 }
 
 std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* exists) {
@@ -124,6 +152,21 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
     return nullptr;
   }
   const uint64_t size = kStateOffset + state_size;
+  const Fill fill{&spec, size, state_size};
+  // A persistent segment nobody has open is a file, not a section: its name is taken too.
+  if (win::persistent_exists(spec.name)) { *exists = true; return nullptr; }
+  if (spec.persistent) {
+    if (!win::create_persistent(spec.name, size, fill_segment, &fill, err, exists)) return nullptr;
+    bool absent = false, fresh = false;
+    HANDLE h = win::open_persistent(spec.name, err, &absent, &fresh);
+    if (!h) {
+      if (absent) *exists = true;  // unlinked at once by someone else: start over
+      return nullptr;
+    }
+    auto m = map_section(h, spec, fresh, true, err);
+    if (m) win::index_add(spec.name);
+    return m;
+  }
   HANDLE h = CreateFileMappingW(INVALID_HANDLE_VALUE, win::user_only(), PAGE_READWRITE, DWORD(size >> 32),
                                 DWORD(size), win::segment_object_name(spec.name).c_str());
   if (!h) {
@@ -152,8 +195,7 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
     return nullptr;
   }
   // The mapping reads as zeros; fill the header, link name and initial state, `init` last.
-  write_new_segment(base, size, state_size, spec.kind, spec.params, spec.persistent ? kFlagPersistent : 0,
-                    spec.link_kind, spec.link_name, spec.init_state, spec.init_state_len);
+  fill_segment(base, &fill);
   win::index_add(spec.name);
   return std::make_shared<Mapping>(spec.name, win::from_handle(h), base, size, true);
 }
@@ -234,6 +276,7 @@ bool Mapping::detach() {
   handle_ = kNoHandle;
   // The kernel removes the name with the last handle: "removed" when it is gone now (a view
   // does not keep the name).
+  if (__atomic_load_n(&header().flags, __ATOMIC_SEQ_CST) & kFlagPersistent) return false;
   HANDLE again = OpenFileMappingW(FILE_MAP_READ, FALSE, win::segment_object_name(name_).c_str());
   if (again) {
     CloseHandle(again);
@@ -260,16 +303,28 @@ std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, 
   return m;
 }
 
-bool unlink_segment(const std::string&) { return false; }
+// Only a persistent segment's file can be removed; a live section's name stays until its last
+// user closes it.
+bool unlink_segment(const std::string& name) { return valid_name(name) && win::unlink_persistent(name); }
 
 int sweep_segments() {
   win::index_list();  // frees the index entries of segments that are gone
-  return 0;
+  return win::sweep_persistent();
 }
 
 std::vector<std::pair<std::string, bool>> list_segments() {
   std::vector<std::pair<std::string, bool>> out;
-  for (auto& n : win::index_list()) out.emplace_back(n, true);  // existing means held
+  std::set<std::string> seen;
+  for (auto& n : win::index_list()) {  // existing means held
+    seen.insert(n);
+    out.emplace_back(n, true);
+  }
+  for (auto& n : win::persistent_names()) {
+    if (seen.count(n)) continue;
+    HANDLE h = OpenFileMappingW(FILE_MAP_READ, FALSE, win::segment_object_name(n).c_str());
+    if (h) CloseHandle(h);
+    out.emplace_back(n, h != nullptr);
+  }
   return out;
 }
 
