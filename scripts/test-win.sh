@@ -49,6 +49,11 @@ run_node() {
   return $status
 }
 
+# A clean slate: the prefix is this script's own, and what an earlier run left (persistent
+# segments are files in %LOCALAPPDATA%\procsync) would fail the leftover checks of this one.
+timeout 60 "$WINESERVER" -k >/dev/null 2>&1 || true
+rm -rf "$WINEPREFIX"/drive_c/users/*/AppData/Local/procsync "$WINEPREFIX"/drive_c/users/*/Temp/procsync
+
 status=0
 if [[ " $parts " == *" installed "* ]]; then
   stage=$work/stage
