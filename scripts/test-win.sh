@@ -11,18 +11,24 @@
 #     run if a segment is left behind. The README ("Windows") says which tests are Linux-only.
 # Every wait is bounded: each node.exe run has a timeout, after which the Wine processes of this
 # prefix are killed (wineserver -k). node.exe writes to a file, never a pipe (EBADF under Wine).
-# Env: PROCSYNC_WIN_TIMEOUT (s, per run; default 1200), PROCSYNC_WIN_PARTS ("installed vitest").
+# Usage: test-win.sh [installed] [vitest] [bench]   (default: installed vitest)
+#   bench: npm run bench -- --quick under Wine (npm run bench:win), results in build-win/bench-wine/:
+#   Wine figures, not Windows ones (every cross-process wake-up goes through the wineserver).
+# Env: PROCSYNC_WIN_TIMEOUT (s, per node.exe run; default 1200).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 fail() { echo "test-win: $*" >&2; exit 1; }
+parts=${*:-installed vitest}
+for p in $parts; do
+  case "$p" in installed|vitest|bench) ;; *) fail "unknown part '$p' (installed, vitest, bench)" ;; esac
+done
 
 bash scripts/build-win.sh
 # The TypeScript build (its ESM step loads the Linux build: npm run build first on a fresh checkout).
 if [ ! -f dist/index.mjs ] || [ -n "$(find lib -newer dist/index.mjs -print -quit)" ]; then npm run build:ts; fi
 eval "$(bash scripts/win-node.sh --env)"
 limit=${PROCSYNC_WIN_TIMEOUT:-1200}
-parts=${PROCSYNC_WIN_PARTS:-installed vitest}
 work=$root/build-win
 cache=${PROCSYNC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/procsync}
 cleanup() { timeout 30 "$WINESERVER" -k >/dev/null 2>&1 || true; }
@@ -42,6 +48,11 @@ run_node() {
   timeout 60 "$WINESERVER" -w >/dev/null 2>&1 || cleanup
   return $status
 }
+
+# A clean slate: the prefix is this script's own, and what an earlier run left (persistent
+# segments are files in %LOCALAPPDATA%\procsync) would fail the leftover checks of this one.
+timeout 60 "$WINESERVER" -k >/dev/null 2>&1 || true
+rm -rf "$WINEPREFIX"/drive_c/users/*/AppData/Local/procsync "$WINEPREFIX"/drive_c/users/*/Temp/procsync
 
 status=0
 if [[ " $parts " == *" installed "* ]]; then
@@ -101,5 +112,10 @@ if [[ " $parts " == *" vitest "* ]]; then
     if (missing.length) { console.error("test-win: did not pass:\n  " + missing.join("\n  ")); process.exit(1); }
     console.log(`test-win: all ${listed.length} listed vitest tests passed on win32-x64 under Wine`);
   ' "$report" test/windows/vitest-tests.txt || status=1
+fi
+
+if [[ " $parts " == *" bench "* ]]; then
+  echo "test-win: npm run bench -- --quick under Wine (Wine figures, not Windows)"
+  PREBUILDS_ONLY=1 run_node "$root" "$work/bench-wine.log" bench/run.js --quick --out build-win/bench-wine || status=1
 fi
 exit $status

@@ -27,6 +27,7 @@ export default defineConfig({
     // Every node.exe start under Wine takes about a second: the bounds of a loaded Linux CI
     // are too short for the examples that start many processes.
     testTimeout: 240_000,
+    globalSetup: [...base.test.globalSetup, 'test/windows/global-setup.mjs'],
     hookTimeout: 120_000,
   },
 });
