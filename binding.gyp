@@ -1,7 +1,8 @@
 {
   "variables": {
     # The platform backend (native/platform/<backend>/): linux (default) or posix (the macOS /
-    # BSD code, also built on Linux by scripts/build-posix.sh so that the suite runs against it).
+    # BSD code, also built on Linux by scripts/build-posix.sh so that the suite runs against it)
+    # or windows (named file mappings, mutexes and events; cross-built by scripts/build-win.sh).
     "backend%": "linux"
   },
   "targets": [
@@ -53,6 +54,19 @@
             "native/platform/posix/wait.cc",
             "native/platform/posix/process.cc"
           ]
+        }],
+        ["backend=='windows'", {
+          "sources": [
+            "native/platform/posix/words.cc",
+            "native/platform/windows/win.cc",
+            "native/platform/windows/names_index.cc",
+            "native/platform/windows/persistent.cc",
+            "native/platform/windows/segment.cc",
+            "native/platform/windows/liveness.cc",
+            "native/platform/windows/wait.cc",
+            "native/platform/windows/process.cc"
+          ],
+          "libraries": ["-ladvapi32"]
         }]
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

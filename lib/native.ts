@@ -81,7 +81,7 @@ export interface Native {
 }
 
 // The prebuilt binaries the package ships (scripts/prebuilds.sh); README "Install".
-const SHIPPED = 'linux-x64 (glibc), linux-arm64 (glibc)';
+const SHIPPED = 'linux-x64 (glibc), linux-arm64 (glibc), win32-x64';
 
 function load(): Native {
   const root = path.join(__dirname, '..');
@@ -133,10 +133,19 @@ function loadErrorMessage(root: string, e: Error & { code?: string }): string {
       'Node runs with --no-addons (on its command line or in NODE_OPTIONS), which forbids native',
       'addons; procsync is one (futexes in shared memory). Run Node without --no-addons.',
     );
-  } else if (process.platform !== 'linux') {
+  } else if (process.platform !== 'linux' && process.platform !== 'win32') {
     lines.push(
-      `procsync supports Linux only for now (futexes and /dev/shm); ${process.platform} is not supported.`,
+      `procsync supports Linux and Windows for now; ${process.platform} is not supported.`,
       `Prebuilt binaries: ${SHIPPED}.`,
+    );
+  } else if (process.platform === 'win32') {
+    // The Windows binary is cross-built with mingw-w64 (scripts/build-win.sh): there is no
+    // build from source on Windows itself.
+    lines.push(
+      `Looked in ${root} for prebuilds/${here}/*.node. Found: ${found.length ? found.join(', ') : 'nothing'}.`,
+      here === 'win32-x64'
+        ? `It does not load: ${e.message.trim()}`
+        : `On Windows only win32-x64 is prebuilt; ${here} is not supported.`,
     );
   } else if (/No native build was found/.test(e.message)) {
     const sameArch = found.filter((f) => f.startsWith(`prebuilds/${here}/`));

@@ -79,6 +79,8 @@ export class Process {
   #child: ChildProcess | null = null;
   #statusWord: RawValue | null = null;
   #code: number | null = null;
+  /** The signal kill()/terminate() sent, if any (Windows: see #poll). */
+  #sent: NodeJS.Signals | null = null;
   #error: Error | null = null;
   #exited: Promise<void> | null = null;
 
@@ -198,7 +200,11 @@ export class Process {
       return;
     }
     if (c.pid === undefined) return;
-    const s = zombieStatus(c.pid);
+    let s = zombieStatus(c.pid);
+    // Windows has no signals: libuv ends the child with TerminateProcess(exit code 1) and Node
+    // then reports the signal it was asked to send; the native look (while the event loop is
+    // blocked) sees only the exit code, so it is reported the way Node would.
+    if (s === 1 && this.#sent && process.platform === 'win32') s = -signalNumber(this.#sent);
     if (typeof s === 'number') this.#finish(s);
   }
 
@@ -292,7 +298,7 @@ export class Process {
   #signal(sig: NodeJS.Signals): void {
     const c = this.#started();
     this.#poll();
-    if (this.#code === null) c.kill(sig);
+    if (this.#code === null && c.kill(sig)) this.#sent = sig;
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . scripts/zig.sh
 sources=$(python3 scripts/gyp-sources.py posix)
-defines=$(python3 scripts/gyp-sources.py --defines)
+defines=$(for d in $(python3 scripts/gyp-sources.py posix defines); do printf -- "-D%s " "$d"; done)
 addon=$(node -p "require('node-addon-api').include_dir")
 # Node-API's C headers are the same on every platform: this Node's own serve.
 nodeinc=$(dirname "$(command -v node)")/../include/node

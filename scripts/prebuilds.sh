@@ -4,7 +4,7 @@
 # musl system does not pick a glibc binary:
 #   prebuilds/linux-x64/procsync.glibc.node     built with zig c++ against glibc 2.28
 #   prebuilds/linux-arm64/procsync.glibc.node   the same, cross-compiled for aarch64
-#   prebuilds/win32-x64/                         not yet: the Windows backend is issue 11
+#   prebuilds/win32-x64/procsync.node           cross-compiled with mingw-w64 (scripts/build-win.sh)
 # Why zig: a binary links against the glibc it was built with, and Debian 12's (2.36) gives it
 # symbols of glibc 2.32-2.34 (stat64, pthread_cond_clockwait, __libc_single_threaded) that
 # Debian 11 and Ubuntu 20.04 (2.31) or RHEL 8 (2.28) images do not have; zig links against
@@ -12,7 +12,8 @@
 # 20's own minimum, so the prebuild loads wherever Node does. node-gyp still drives the build
 # (binding.gyp stays the one list of sources and flags): zig is only the compiler.
 # Each is built in a scratch copy of the sources, so the checkout's own build/ is left alone
-# (node-gyp-build prefers build/Release over prebuilds/). Usage: scripts/prebuilds.sh [x64] [arm64]
+# (node-gyp-build prefers build/Release over prebuilds/).
+# Usage: scripts/prebuilds.sh [x64] [arm64] [win32]   (default: x64 arm64)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 targets=${*:-x64 arm64}
@@ -39,7 +40,14 @@ for arch in $targets; do
       triple=aarch64-linux-gnu.$glibc; strip=aarch64-linux-gnu-strip
       command -v $strip >/dev/null || { echo "prebuilds: $strip not found (Debian/Ubuntu: apt-get install binutils-aarch64-linux-gnu)" >&2; exit 1; }
       ;;
-    *) echo "prebuilds: unknown target '$arch' (x64, arm64)" >&2; exit 1 ;;
+    win32)
+      # node-gyp cannot target Windows from Linux: build-win.sh compiles binding.gyp's sources
+      # for the windows backend with mingw-w64 (its own build-win/, not build/). npm run test:win
+      # load-tests it under Wine.
+      bash "$root/scripts/build-win.sh"
+      continue
+      ;;
+    *) echo "prebuilds: unknown target '$arch' (x64, arm64, win32)" >&2; exit 1 ;;
   esac
   rm -rf "$stage/build"
   # node-gyp takes the compilers from CC/CXX (and links with LINK); --arch makes gyp pass the

@@ -21,6 +21,8 @@ const posix = process.env.PROCSYNC_BACKEND === 'posix';
 if (posix) console.log('install.test: skipped on the posix backend: the package ships only linux prebuilds (the linux run covers it)');
 const X64 = 'prebuilds/linux-x64/procsync.glibc.node';
 const ARM64 = 'prebuilds/linux-arm64/procsync.glibc.node';
+// Packed too when `npm run build:win` ran before the tarball was made (it never loads here).
+const WIN = 'prebuilds/win32-x64/procsync.node';
 
 let tmp: string; // everything of this file, removed at the end
 let noCompilerPath: string; // a PATH with node and npm only
@@ -160,7 +162,7 @@ describe.skipIf(posix)('installed from the tarball, with no compiler', () => {
     expect(e.message).toMatch(/could not load its native core on linux-x64 \(glibc [\d.]+\), Node v/);
     expect(e.message).toContain('build/Release/*.node (a local build) and prebuilds/linux-x64/*.node for glibc');
     expect(e.message).toContain('Found: nothing.');
-    expect(e.message).toContain('No prebuilt binary fits this platform (prebuilt: linux-x64 (glibc), linux-arm64 (glibc))');
+    expect(e.message).toContain('No prebuilt binary fits this platform (prebuilt: linux-x64 (glibc), linux-arm64 (glibc), win32-x64)');
     expect(e.message).toContain('install python3, make and a C++17 compiler');
     expect(e.message).toContain('npm rebuild procsync');
     expect(e.message).toMatch(/--ignore-scripts, pnpm and\nBun/);
@@ -171,7 +173,7 @@ describe.skipIf(posix)('installed from the tarball, with no compiler', () => {
     const e = tryLoad(app, [], { LIBC: 'musl' });
     expect(e.code).toBe('ERR_NATIVE_LOAD');
     expect(e.message).toContain('on linux-x64 (musl)');
-    const shipped = [ARM64, X64].filter((f) => fs.existsSync(path.join(app, 'node_modules/procsync', f)));
+    const shipped = [ARM64, X64, WIN].filter((f) => fs.existsSync(path.join(app, 'node_modules/procsync', f)));
     expect(e.message).toContain(`Found: ${shipped.join(', ')}.`);
     expect(e.message).toContain("The prebuilt binary for linux-x64 is for glibc; this system's C library is musl.");
     expect(e.message).toContain('npm rebuild procsync');

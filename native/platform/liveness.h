@@ -12,8 +12,6 @@
 // after 2^30 identities of one segment. A table of (id, pid) in the segment lets diagnostics
 // name the process of an id (best effort: the pid as seen by that process's pid namespace).
 #pragma once
-#include <sys/types.h>
-
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -24,6 +22,20 @@
 namespace procsync {
 
 constexpr uint32_t kUserIdMask = 0x3FFFFFFF;
+
+// A backend's handle of an open segment or identity: a file descriptor (linux, posix) or a
+// Windows HANDLE. kNoHandle (-1, also INVALID_HANDLE_VALUE) when there is none.
+using NativeHandle = intptr_t;
+constexpr NativeHandle kNoHandle = -1;
+
+// Which segment a handle refers to, as its backend tells segments apart: device and inode of
+// its file (linux, posix); hashes of its name and creation time (windows, whose mappings have
+// no inode). Two handles of one segment have the same key.
+struct SegmentKey {
+  uint64_t a = 0;
+  uint64_t b = 0;
+  bool operator<(const SegmentKey& o) const { return a != o.a ? a < o.a : b < o.b; }
+};
 
 class Identity {
  public:
@@ -39,14 +51,16 @@ class Identity {
 
  private:
   friend class IdentityCache;
-  Identity(int fd, uint32_t id) : fd_(fd), id_(id) {}
+  Identity(NativeHandle h, uint32_t id, const SegmentKey& segment = SegmentKey())
+      : handle_(h), id_(id), segment_(segment) {}
   // A few ids recently found alive, with when (id << 32 | monotonic ms): a Barrier checks its
   // parties at every cycle, microseconds apart, and need not ask the kernel each time. Entries
   // live for less than one sleep slice, so a death is still noticed by the next slice's check.
   bool recently_alive(uint32_t id) const;
   void remember_alive(uint32_t id) const;
-  int fd_;
+  NativeHandle handle_;  // what holds the id's lock (a lock file's fd; a mutex on windows)
   uint32_t id_;
+  SegmentKey segment_;   // windows: names the other users' mutexes; unused elsewhere
   mutable std::atomic<uint64_t> recent_[4] = {};
 };
 
@@ -65,13 +79,13 @@ struct UserEntry {
 // thread only.
 class IdentityCache {
  public:
-  // The identity of this thread in the segment open as `fd`, whose header holds the id counter
-  // and whose users table has `n_users` entries. nullptr with `why` filled on failure.
-  std::shared_ptr<Identity> get(int fd, uint32_t* counter, UserEntry* users, uint32_t n_users,
-                                std::string* why);
+  // The identity of this thread in the segment `key`, open as `h`, whose header holds the id
+  // counter and whose users table has `n_users` entries. nullptr with `why` filled on failure.
+  std::shared_ptr<Identity> get(NativeHandle h, const SegmentKey& key, uint32_t* counter, UserEntry* users,
+                                uint32_t n_users, std::string* why);
 
  private:
-  std::map<std::pair<dev_t, ino_t>, std::weak_ptr<Identity>> by_file_;
+  std::map<SegmentKey, std::weak_ptr<Identity>> by_file_;
   // Expired entries are forgotten when the map reaches this size (then it doubles), so that a
   // thread opening 10,000 segments does not rescan the map at every open.
   size_t prune_at_ = 64;

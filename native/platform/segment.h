@@ -35,7 +35,7 @@ namespace procsync {
 // up by detach() (close(), GC of the handle, env teardown).
 class Mapping {
  public:
-  Mapping(std::string name, int fd, uint8_t* base, uint64_t size, bool created);
+  Mapping(std::string name, NativeHandle h, uint8_t* base, uint64_t size, bool created);
   ~Mapping();
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
@@ -55,18 +55,20 @@ class Mapping {
   const std::shared_ptr<Identity>& identity() const { return identity_; }
   void set_identity(std::shared_ptr<Identity> id) { identity_ = std::move(id); }
   UserEntry* users() const { return reinterpret_cast<UserEntry*>(base_ + kUsersOffset); }
-  int fd() const { return fd_; }
+  // The backend's handle of the segment (linux: the segment file; posix: its lock file;
+  // windows: the file mapping).
+  NativeHandle handle() const { return handle_; }
 
   // Gives up this process's claim (flock) and unlinks the name if it was the last user.
   // Idempotent. Returns true when it removed the name.
   bool detach();
   // Gives up the flock and fd without ever unlinking (a segment that failed validation).
   void abandon();
-  bool detached() const { return fd_ < 0; }
+  bool detached() const { return handle_ == kNoHandle; }
 
  private:
   std::string name_;
-  int fd_;
+  NativeHandle handle_;
   uint8_t* base_;
   uint64_t size_;
   bool created_;

@@ -29,7 +29,7 @@ bool lock_byte(int fd, uint32_t id) {
 }
 }  // namespace
 
-Identity::~Identity() { close(fd_); }
+Identity::~Identity() { close(handle_); }
 
 namespace {
 constexpr uint32_t kRecentMs = 50;  // < kSliceNs: see Identity::recent_
@@ -60,18 +60,16 @@ bool Identity::alive(uint32_t id) const {
   fl.l_start = off_t(id);
   fl.l_len = 1;
   int r;
-  while ((r = fcntl(fd_, F_OFD_GETLK, &fl)) != 0 && errno == EINTR) {}
+  while ((r = fcntl(handle_, F_OFD_GETLK, &fl)) != 0 && errno == EINTR) {}
   if (r != 0) return true;
   if (fl.l_type == F_UNLCK) return false;
   remember_alive(id);
   return true;
 }
 
-std::shared_ptr<Identity> IdentityCache::get(int fd, uint32_t* counter, UserEntry* users,
-                                             uint32_t n_users, std::string* why) {
-  struct stat st;
-  if (fstat(fd, &st) != 0) { *why = "fstat failed"; return nullptr; }
-  auto key = std::make_pair(st.st_dev, st.st_ino);
+std::shared_ptr<Identity> IdentityCache::get(NativeHandle h, const SegmentKey& key, uint32_t* counter,
+                                             UserEntry* users, uint32_t n_users, std::string* why) {
+  const int fd = int(h);
   auto it = by_file_.find(key);
   if (it != by_file_.end()) {
     if (auto id = it->second.lock()) return id;

@@ -267,8 +267,8 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
 
 std::string segment_path(const std::string& name) { return std::string(kDir) + kPrefix + name; }
 
-Mapping::Mapping(std::string name, int fd, uint8_t* base, uint64_t size, bool created)
-    : name_(std::move(name)), fd_(fd), base_(base), size_(size), created_(created) {}
+Mapping::Mapping(std::string name, NativeHandle h, uint8_t* base, uint64_t size, bool created)
+    : name_(std::move(name)), handle_(h), base_(base), size_(size), created_(created) {}
 
 Mapping::~Mapping() {
   detach();
@@ -291,29 +291,29 @@ void Mapping::set_persistent() {
 
 void Mapping::abandon() {
   identity_.reset();
-  if (fd_ < 0) return;
-  flock(fd_, LOCK_UN);
-  close(fd_);
-  fd_ = -1;
+  if (handle_ < 0) return;
+  flock(handle_, LOCK_UN);
+  close(handle_);
+  handle_ = kNoHandle;
 }
 
 bool Mapping::detach() {
   identity_.reset();  // this handle no longer speaks for the thread (in-flight waits keep theirs)
-  if (fd_ < 0) return false;
+  if (handle_ < 0) return false;
   bool removed = false;
-  flock(fd_, LOCK_UN);
+  flock(handle_, LOCK_UN);
   // LOCK_EX succeeds only if no other open file description holds a shared lock, i.e. no other
   // process (or other handle of ours) has the segment open.
-  if (flock(fd_, LOCK_EX | LOCK_NB) == 0) {
+  if (flock(handle_, LOCK_EX | LOCK_NB) == 0) {
     bool persistent = __atomic_load_n(&header().flags, __ATOMIC_SEQ_CST) & kFlagPersistent;
     const std::string path = segment_path(name_);
     // Unlink only if the name still refers to our file (it may have been unlinked and
     // re-created by someone else, whose segment is not ours to remove).
-    if (!persistent && same_file(fd_, path)) removed = unlink(path.c_str()) == 0;
-    flock(fd_, LOCK_UN);
+    if (!persistent && same_file(handle_, path)) removed = unlink(path.c_str()) == 0;
+    flock(handle_, LOCK_UN);
   }
-  close(fd_);
-  fd_ = -1;
+  close(handle_);
+  handle_ = kNoHandle;
   sweep_if_due();
   return removed;
 }
@@ -327,7 +327,14 @@ std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, 
   if (!m) return nullptr;
   Header* h = reinterpret_cast<Header*>(m->base());
   std::string why;
-  auto id = ids->get(m->fd(), &h->next_user, m->users(), kUserEntries, &why);
+  struct stat st;
+  if (fstat(int(m->handle()), &st) != 0) {
+    set_sys_error(err, "fstat", errno);
+    m->detach();
+    return nullptr;
+  }
+  const SegmentKey key{uint64_t(st.st_dev), uint64_t(st.st_ino)};
+  auto id = ids->get(m->handle(), key, &h->next_user, m->users(), kUserEntries, &why);
   if (!id) {
     err->code = "ERR_CORRUPT";
     err->message = "segment '" + spec.name + "': " + why;

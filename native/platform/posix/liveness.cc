@@ -24,9 +24,9 @@ constexpr int kIdAttempts = 4096;
 
 Identity::~Identity() {
   std::lock_guard<std::mutex> g(registry_mutex());
-  LockFile* f = lockfile_by_fd_locked(fd_);
+  LockFile* f = lockfile_by_fd_locked(handle_);
   if (!f) return;
-  range_lock(fd_, F_UNLCK, kIdBase + off_t(id_));
+  range_lock(handle_, F_UNLCK, kIdBase + off_t(id_));
   f->ids.erase(id_);
   f->idents--;
   lockfile_drop_locked(f);
@@ -37,17 +37,15 @@ bool Identity::alive(uint32_t id) const {
   if (id == id_) return true;
   if (id == 0) return false;
   std::lock_guard<std::mutex> g(registry_mutex());
-  LockFile* f = lockfile_by_fd_locked(fd_);
+  LockFile* f = lockfile_by_fd_locked(handle_);
   if (!f) return true;
   if (f->ids.count(id)) return true;
-  return range_held_by_other(fd_, kIdBase + off_t(id));
+  return range_held_by_other(handle_, kIdBase + off_t(id));
 }
 
-std::shared_ptr<Identity> IdentityCache::get(int fd, uint32_t* counter, UserEntry* users, uint32_t n_users,
-                                             std::string* why) {
-  struct stat st;
-  if (fstat(fd, &st) != 0) { *why = "fstat failed"; return nullptr; }
-  auto key = std::make_pair(st.st_dev, st.st_ino);
+std::shared_ptr<Identity> IdentityCache::get(NativeHandle h, const SegmentKey& key, uint32_t* counter,
+                                             UserEntry* users, uint32_t n_users, std::string* why) {
+  const int fd = int(h);
   auto it = by_file_.find(key);
   if (it != by_file_.end()) {
     if (auto id = it->second.lock()) return id;

@@ -463,8 +463,8 @@ std::string segment_path(const std::string& name) {
 #endif
 }
 
-Mapping::Mapping(std::string name, int fd, uint8_t* base, uint64_t size, bool created)
-    : name_(std::move(name)), fd_(fd), base_(base), size_(size), created_(created) {
+Mapping::Mapping(std::string name, NativeHandle h, uint8_t* base, uint64_t size, bool created)
+    : name_(std::move(name)), handle_(h), base_(base), size_(size), created_(created) {
   register_range(base_, size_, name_hash(name_).a);
 }
 
@@ -490,36 +490,36 @@ void Mapping::set_persistent() {
 
 void Mapping::abandon() {
   identity_.reset();
-  if (fd_ < 0) return;
+  if (handle_ < 0) return;
   std::lock_guard<std::mutex> g(registry_mutex());
-  if (LockFile* f = lockfile_by_fd_locked(fd_)) {
-    if (--f->opens == 0) range_lock(fd_, F_UNLCK, 0);
+  if (LockFile* f = lockfile_by_fd_locked(handle_)) {
+    if (--f->opens == 0) range_lock(handle_, F_UNLCK, 0);
     lockfile_drop_locked(f);
   }
-  fd_ = -1;
+  handle_ = kNoHandle;
 }
 
 bool Mapping::detach() {
   identity_.reset();  // outside the registry mutex: an Identity's destructor takes it
-  if (fd_ < 0) return false;
+  if (handle_ < 0) return false;
   bool removed = false;
   {
     std::lock_guard<std::mutex> g(registry_mutex());
-    LockFile* f = lockfile_by_fd_locked(fd_);
+    LockFile* f = lockfile_by_fd_locked(handle_);
     if (f && --f->opens == 0) {
-      range_lock(fd_, F_UNLCK, 0);
+      range_lock(handle_, F_UNLCK, 0);
       // A write lock succeeds only if no other process holds its read lock.
-      if (range_lock(fd_, F_WRLCK, 0) == RangeLock::kOk) {
+      if (range_lock(handle_, F_WRLCK, 0) == RangeLock::kOk) {
         bool persistent = __atomic_load_n(&header().flags, __ATOMIC_SEQ_CST) & kFlagPersistent;
-        if (!persistent && same_file(fd_, f->path)) {
+        if (!persistent && same_file(handle_, f->path)) {
           shm_unlink(short_name(name_).c_str());
           removed = unlink(f->path.c_str()) == 0;
         }
-        range_lock(fd_, F_UNLCK, 0);
+        range_lock(handle_, F_UNLCK, 0);
       }
     }
     if (f) lockfile_drop_locked(f);
-    fd_ = -1;
+    handle_ = kNoHandle;
   }
   sweep_if_due();
   return removed;
@@ -537,7 +537,14 @@ std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, 
   if (spec.persistent) m->set_persistent();
   Header* h = reinterpret_cast<Header*>(m->base());
   std::string why;
-  auto id = ids->get(m->fd(), &h->next_user, m->users(), kUserEntries, &why);
+  struct stat st;
+  if (fstat(int(m->handle()), &st) != 0) {
+    set_sys_error(err, "fstat", errno);
+    m->detach();
+    return nullptr;
+  }
+  const SegmentKey key{uint64_t(st.st_dev), uint64_t(st.st_ino)};
+  auto id = ids->get(m->handle(), key, &h->next_user, m->users(), kUserEntries, &why);
   if (!id) {
     err->code = "ERR_CORRUPT";
     err->message = "segment '" + spec.name + "': " + why;
