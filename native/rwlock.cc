@@ -101,11 +101,19 @@ void release_locked(RWState st, const WaitCtx& ctx) {
   store(sword(st), s);
 }
 
-// Under the mutex, S in reader mode with WAIT (a writer waited a whole slice): recounts the
-// shares as those recorded by live users. They are never fewer than the live shares counted in
-// S (recorded before counted, unrecorded after), so this only gives back dead readers' shares.
-// The slots of dead users are freed. True when S changed.
+// Under the mutex, S in reader mode with WAIT (a writer waited a whole slice, or a writer's
+// try is past its deadline): recounts the shares as those recorded by live users. They are
+// never fewer than the live shares counted in S (recorded before counted, unrecorded after),
+// so this only gives back dead readers' shares. The slots of dead users are freed. True when S
+// changed.
+// WAIT is required, not an optimisation: with it set (and the mutex held) no reader enters or
+// leaves by the JS fast path, so S cannot change during the scan. Without it, S could go
+// READ|1 -> 0 -> READ|1 (reader A leaves, reader B enters) while the scan reads B's slot
+// before B's record and A's after A's unrecord: live = 0, and the final CAS, seeing S
+// unchanged, would drop B's live share and let a writer in beside B (ABA). That happened on a
+// write try ({ block: false }), whose first pass is already past its deadline.
 bool recount(RWState st, uint32_t s, const WaitCtx& ctx) {
+  if (!reader_mode(s) || !(s & kWait)) return false;
   uint64_t live = 0;
   for (uint32_t i = 0; i < st.slots; i++) {
     uint32_t o = load(own(st, i));
@@ -262,7 +270,6 @@ OpResult rw_write_acquire(RWState st, const WaitCtx& ctx) {
         if (cas(sword(st), e, me | (waits(st, -1, ctx).any() ? kWait : 0))) return {dead ? kOwnerDied : kOk, 0};
         continue;
       }
-      if (reader_mode(s) && check && recount(st, s, ctx)) continue;
       if (my < 0) my = claim(st, me, kWriterWaits, ctx);
       if (!(s & kWait)) {
         // No new reader enters (reader mode), the holder's release goes native (writer mode).
@@ -270,6 +277,8 @@ OpResult rw_write_acquire(RWState st, const WaitCtx& ctx) {
         if (!cas(sword(st), e, s | kWait)) continue;
         s |= kWait;
       }
+      // Only now, with WAIT set and the mutex held, is S frozen for the recount (see recount).
+      if (reader_mode(s) && check && recount(st, s, ctx)) continue;
       seen = s;
     }
     if (past(ctx.deadline_ns) || ctx.cancelled()) {

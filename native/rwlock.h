@@ -23,8 +23,10 @@
 //
 // Every share counted in S is recorded in a slot (recorded before it is counted, unrecorded
 // after), so the shares of live users never exceed what their slots say. A writer that waited
-// a whole sleep slice for readers recounts: n = min(n, shares recorded by live users), which
-// gives back the shares of dead readers (within a slice or two) and never drops a live one.
+// a whole sleep slice for readers (or whose try is past its deadline) recounts: n = min(n,
+// shares recorded by live users), which gives back the shares of dead readers (within a slice
+// or two) and never drops a live one. It recounts only with WAIT set, under the mutex: then no
+// fast path moves S during the scan (a hand-off between two readers mid-scan was an ABA).
 // A dead writer is taken over by a waiting writer (kOwnerDied) or released by a waiting reader
 // (which then grants the waiting readers). Every sleep is on S and sliced (kSliceNs).
 #pragma once
