@@ -87,8 +87,18 @@ export function startChild<T = unknown>(
     proc.on('exit', (code, signal) => {
       const exitAt = now();
       clearTimeout(timer);
-      // Let the stdio streams drain.
-      setImmediate(() => resolve({ code, signal, result, error, stdout, stderr, messages: all, exitAt }));
+      // On a loaded machine 'exit' can come before the child's last IPC message (its result) has
+      // been read: wait for 'close' (IPC channel and stdio closed), but at most 2 s, in case a
+      // grandchild keeps the stdio open.
+      let settled = false;
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(bound);
+        setImmediate(() => resolve({ code, signal, result, error, stdout, stderr, messages: all, exitAt }));
+      };
+      const bound = setTimeout(finish, 2000);
+      proc.once('close', finish);
     });
   });
   return {
