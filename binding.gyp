@@ -31,7 +31,8 @@
         "native/weblocks.cc",
         "native/weblocks_binding.cc",
         "native/inspect_binding.cc",
-        "native/constants_binding.cc"
+        "native/constants_binding.cc",
+        "native/platform/identity.cc"
       ],
       "conditions": [
         ["backend=='linux'", {

@@ -28,6 +28,10 @@ constexpr uint32_t kUserIdMask = 0x3FFFFFFF;
 using NativeHandle = intptr_t;
 constexpr NativeHandle kNoHandle = -1;
 
+// Taking a fresh id: the counter may have been scribbled on, so a taken id is skipped; this
+// many attempts in a row that all meet a live user can only mean a hostile counter.
+constexpr int kIdAttempts = 4096;
+
 // Which segment a handle refers to, as its backend tells segments apart: device and inode of
 // its file (linux, posix); hashes of its name and creation time (windows, whose mappings have
 // no inode). Two handles of one segment have the same key.
@@ -85,6 +89,11 @@ class IdentityCache {
                                 uint32_t n_users, std::string* why);
 
  private:
+  // (platform/identity.cc) The live identity cached for `key`, or null.
+  std::shared_ptr<Identity> cached(const SegmentKey& key) const;
+  // Records a new identity: in the users table (id, pid) and in the cache.
+  void remember(const SegmentKey& key, const std::shared_ptr<Identity>& ident, UserEntry* users,
+                uint32_t n_users, uint32_t pid);
   std::map<SegmentKey, std::weak_ptr<Identity>> by_file_;
   // Expired entries are forgotten when the map reaches this size (then it doubles), so that a
   // thread opening 10,000 segments does not rescan the map at every open.

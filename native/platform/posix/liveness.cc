@@ -18,10 +18,6 @@ namespace procsync {
 
 using namespace posix;
 
-namespace {
-constexpr int kIdAttempts = 4096;
-}  // namespace
-
 Identity::~Identity() {
   std::lock_guard<std::mutex> g(registry_mutex());
   LockFile* f = lockfile_by_fd_locked(handle_);
@@ -46,10 +42,7 @@ bool Identity::alive(uint32_t id) const {
 std::shared_ptr<Identity> IdentityCache::get(NativeHandle h, const SegmentKey& key, uint32_t* counter,
                                              UserEntry* users, uint32_t n_users, std::string* why) {
   const int fd = int(h);
-  auto it = by_file_.find(key);
-  if (it != by_file_.end()) {
-    if (auto id = it->second.lock()) return id;
-  }
+  if (auto cached_ident = cached(key)) return cached_ident;
   std::lock_guard<std::mutex> g(registry_mutex());
   LockFile* f = lockfile_by_fd_locked(fd);
   if (!f) { *why = "the segment's lock file is not open"; return nullptr; }
@@ -62,30 +55,11 @@ std::shared_ptr<Identity> IdentityCache::get(NativeHandle h, const SegmentKey& k
     f->ids.insert(id);
     f->idents++;
     std::shared_ptr<Identity> ident(new Identity(fd, id));
-    if (n_users) {
-      UserEntry* e = users + (id % n_users);
-      store(&e->pid, uint32_t(getpid()));
-      store(&e->id, id);
-    }
-    by_file_[key] = ident;
-    if (by_file_.size() >= prune_at_) {
-      for (auto i = by_file_.begin(); i != by_file_.end();) i = i->second.expired() ? by_file_.erase(i) : std::next(i);
-      prune_at_ = 2 * by_file_.size() + 64;
-    }
+    remember(key, ident, users, n_users, uint32_t(getpid()));
     return ident;
   }
   *why = "no free user id in the segment (corrupt counter?)";
   return nullptr;
-}
-
-uint32_t WaitCtx::me() const { return self ? self->id() : 0; }
-bool WaitCtx::alive(uint32_t id) const { return self ? self->alive(id) : true; }
-
-uint32_t user_pid(const UserEntry* users, uint32_t n_users, uint32_t id) {
-  if (n_users == 0 || id == 0) return 0;
-  const UserEntry* e = users + (id % n_users);
-  uint32_t pid = __atomic_load_n(&e->pid, __ATOMIC_SEQ_CST);
-  return __atomic_load_n(&e->id, __ATOMIC_SEQ_CST) == id ? pid : 0;
 }
 
 }  // namespace procsync

@@ -21,9 +21,6 @@
 namespace procsync {
 
 namespace {
-constexpr int kIdAttempts = 4096;
-constexpr uint32_t kRecentMs = 50;  // < kSliceNs: see Identity::recent_
-
 std::wstring user_mutex_name(const SegmentKey& k, uint32_t id) {
   char buf[64];
   snprintf(buf, sizeof buf, "u~%016llx%016llx~%u", static_cast<unsigned long long>(k.a),
@@ -31,7 +28,6 @@ std::wstring user_mutex_name(const SegmentKey& k, uint32_t id) {
   return win::private_object_name(buf);
 }
 
-uint32_t now_ms() { return uint32_t(monotonic_ns() / 1000000); }
 }  // namespace
 
 Identity::~Identity() {
@@ -41,19 +37,6 @@ Identity::~Identity() {
   HANDLE m = win::to_handle(handle_);
   ReleaseMutex(m);
   CloseHandle(m);
-}
-
-bool Identity::recently_alive(uint32_t id) const {
-  const uint32_t now = now_ms();
-  for (auto& e : recent_) {
-    uint64_t v = e.load(std::memory_order_relaxed);
-    if (uint32_t(v >> 32) == id && now - uint32_t(v) < kRecentMs) return true;
-  }
-  return false;
-}
-
-void Identity::remember_alive(uint32_t id) const {
-  recent_[id % 4].store((uint64_t(id) << 32) | now_ms(), std::memory_order_relaxed);
 }
 
 bool Identity::alive(uint32_t id) const {
@@ -74,10 +57,7 @@ bool Identity::alive(uint32_t id) const {
 
 std::shared_ptr<Identity> IdentityCache::get(NativeHandle, const SegmentKey& key, uint32_t* counter,
                                              UserEntry* users, uint32_t n_users, std::string* why) {
-  auto it = by_file_.find(key);
-  if (it != by_file_.end()) {
-    if (auto id = it->second.lock()) return id;
-  }
+  if (auto cached_ident = cached(key)) return cached_ident;
   for (int attempt = 0; attempt < kIdAttempts; attempt++) {
     uint32_t id = (fetch_add(counter, 1) + 1) & kUserIdMask;
     if (id == 0) continue;
@@ -92,30 +72,11 @@ std::shared_ptr<Identity> IdentityCache::get(NativeHandle, const SegmentKey& key
       continue;
     }
     std::shared_ptr<Identity> ident(new Identity(win::from_handle(m), id, key));
-    if (n_users) {
-      UserEntry* e = users + (id % n_users);
-      store(&e->pid, uint32_t(GetCurrentProcessId()));
-      store(&e->id, id);
-    }
-    by_file_[key] = ident;
-    if (by_file_.size() >= prune_at_) {
-      for (auto i = by_file_.begin(); i != by_file_.end();) i = i->second.expired() ? by_file_.erase(i) : std::next(i);
-      prune_at_ = 2 * by_file_.size() + 64;
-    }
+    remember(key, ident, users, n_users, uint32_t(GetCurrentProcessId()));
     return ident;
   }
   *why = "no free user id in the segment (corrupt counter?)";
   return nullptr;
-}
-
-uint32_t WaitCtx::me() const { return self ? self->id() : 0; }
-bool WaitCtx::alive(uint32_t id) const { return self ? self->alive(id) : true; }
-
-uint32_t user_pid(const UserEntry* users, uint32_t n_users, uint32_t id) {
-  if (n_users == 0 || id == 0) return 0;
-  const UserEntry* e = users + (id % n_users);
-  uint32_t pid = __atomic_load_n(&e->pid, __ATOMIC_SEQ_CST);
-  return __atomic_load_n(&e->id, __ATOMIC_SEQ_CST) == id ? pid : 0;
 }
 
 }  // namespace procsync
