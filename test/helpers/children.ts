@@ -44,6 +44,23 @@ export interface ChildOptions {
   wrap?: string[];
 }
 
+/**
+ * Starts a child, again (up to 4 more times, 100 ms apart) when the OS refuses with the
+ * unclassified "spawn UNKNOWN": Wine's CreateProcess fails so now and then under load (seen once
+ * in a test:win run). Nothing of procsync runs before the child exists, so this hides no bug of
+ * ours; any other error is thrown at once.
+ */
+function startProcess(start: () => ChildProcess): ChildProcess {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return start();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'UNKNOWN' || attempt >= 4) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+}
+
 export function startChild<T = unknown>(
   fixture: string,
   scenario: string,
@@ -53,12 +70,13 @@ export function startChild<T = unknown>(
   const file = path.join(__dirname, '..', 'fixtures', fixture);
   const argv = [file, scenario, JSON.stringify(serialize(args))];
   const env = { ...process.env, ...opts.env };
-  const proc = opts.wrap
+  const start = () => opts.wrap
     ? spawn(opts.wrap[0], [...opts.wrap.slice(1), process.execPath, ...(opts.execArgv ?? []), CHILD_MAIN, ...argv], {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         env,
       })
     : fork(CHILD_MAIN, argv, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv: opts.execArgv ?? [] });
+  const proc = startProcess(start);
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (d) => (stdout += d));
