@@ -4,7 +4,7 @@
 // arrival, which then tells the native side to release or break the cycle.
 import { layout } from './layout';
 import { BrokenBarrierError, closedError, coded, invalidArgType } from './errors';
-import { Code, DoneCallback, native, NativeSegment } from './native';
+import { Code, DoneCallback, native, NativeSegment, SegHandle } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, normaliseTimeout, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { abortReason } from './waitqueue';
@@ -14,11 +14,11 @@ const { stateWord: W_STATE, countWord: W_COUNT, filling: ST_FILLING, broken: ST_
   layout.barrier;
 
 interface BarrierNative {
-  barrierWait(seg: NativeSegment, hasAction: boolean, timeout: number): [number, number];
-  barrierWait(seg: NativeSegment, hasAction: boolean, timeout: number, cb: DoneCallback): number;
-  barrierComplete(seg: NativeSegment, ok: boolean): number;
-  barrierReset(seg: NativeSegment): number;
-  barrierAbort(seg: NativeSegment): number;
+  barrierWait(seg: SegHandle, hasAction: boolean, timeout: number): [number, number];
+  barrierWait(seg: SegHandle, hasAction: boolean, timeout: number, cb: DoneCallback): number;
+  barrierComplete(seg: SegHandle, ok: boolean): number;
+  barrierReset(seg: SegHandle): number;
+  barrierAbort(seg: SegHandle): number;
 }
 const bn = native as unknown as BarrierNative;
 
@@ -51,7 +51,6 @@ function encodeTimeout(t: unknown): number {
 
 export class Barrier extends Primitive {
   #action: BarrierAction | undefined;
-  readonly #segRef: NativeSegment;
   private readonly pending = new Set<PendingWait>();
   private closing: (() => void) | null = null;
 
@@ -64,7 +63,6 @@ export class Barrier extends Primitive {
       seg = createSegment({ kind: 'Barrier', params: [parties, encodeTimeout(o.timeout)] }, o);
     }
     super(seg);
-    this.#segRef = seg;
     this.#action = action;
   }
 
@@ -133,7 +131,7 @@ export class Barrier extends Primitive {
         if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
         if (c === RUN_ACTION && this.isClosed) {
           // Closing while the action is due: the cycle cannot complete through us.
-          bn.barrierComplete(this.#segRef, false);
+          bn.barrierComplete(this.handle, false);
           c = Code.CANCELLED;
         }
         resolve([c, v]);
@@ -155,10 +153,10 @@ export class Barrier extends Primitive {
     try {
       await action!();
     } catch (e) {
-      bn.barrierComplete(this.#segRef, false);
+      bn.barrierComplete(this.handle, false);
       throw e;
     }
-    return this.outcome(bn.barrierComplete(this.#segRef, true), index);
+    return this.outcome(bn.barrierComplete(this.handle, true), index);
   }
 
   /** Returns the barrier to its initial state; current waiters get BrokenBarrierError. */

@@ -7,7 +7,7 @@ import { layout } from './layout';
 import { Timer, startTimer } from './timers';
 import { coded, closedError, invalidArgType, outOfRange } from './errors';
 import { Kind } from './kinds';
-import { Code, DoneCallback, native, NativeSegment } from './native';
+import { Code, DoneCallback, native, NativeSegment, SegHandle } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkCreate, checkInt, checkSignal, derivedName, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { Lock } from './lock';
@@ -21,12 +21,12 @@ const { waitingWord: W_WAITING, slotsWord: W_SLOTS, slotWords: SLOT_WORDS, slotW
 const DEFAULT_MAX_WAITERS = 1024;
 
 interface CondNative {
-  condEnqueue(seg: NativeSegment): number;
-  condWait(seg: NativeSegment, slot: number, ticket: number, timeout: number): number;
-  condWaitAny(seg: NativeSegment, pairs: number[], cb: DoneCallback): number;
-  condWithdraw(seg: NativeSegment, slot: number, ticket: number, forward: boolean): number;
-  condNotify(seg: NativeSegment, n: number, wake: boolean): number;
-  condWakeNotified(seg: NativeSegment): void;
+  condEnqueue(seg: SegHandle): number;
+  condWait(seg: SegHandle, slot: number, ticket: number, timeout: number): number;
+  condWaitAny(seg: SegHandle, pairs: number[], cb: DoneCallback): number;
+  condWithdraw(seg: SegHandle, slot: number, ticket: number, forward: boolean): number;
+  condNotify(seg: SegHandle, n: number, wake: boolean): number;
+  condWakeNotified(seg: SegHandle): void;
 }
 const cn = native as unknown as CondNative;
 
@@ -54,7 +54,6 @@ function nativeError(code: number, what: string): Error {
 export class Condition extends Primitive {
   #lock: AnyLock;
   #ownsLock: boolean;
-  readonly #segRef: NativeSegment;
   // Local async waiters share one native wait (condWaitAny) on their slots.
   private readonly waiters = new Set<AsyncWaiter>();
   private inflight: number | null = null;
@@ -112,7 +111,6 @@ export class Condition extends Primitive {
       throw coded('ERR_CORRUPT', 'Condition segment names no lock');
     }
     super(seg);
-    this.#segRef = seg;
     this.#lock = l;
     this.#ownsLock = owned;
   }
@@ -280,7 +278,7 @@ export class Condition extends Primitive {
     if (!this.#wakePending) return;
     this.#wakePending = false;
     try {
-      cn.condWakeNotified(this.#segRef);
+      cn.condWakeNotified(this.handle);
     } catch {
       // Closed or corrupt: the marked waiters still see their mark at the end of a sleep slice.
     }
@@ -299,7 +297,7 @@ export class Condition extends Primitive {
     }
   }
 
-  private enqueue(seg: NativeSegment): { slot: number; ticket: number } {
+  private enqueue(seg: SegHandle): { slot: number; ticket: number } {
     const slot = cn.condEnqueue(seg);
     if (slot === Code.OUT_OF_RANGE) {
       throw outOfRange(`Condition '${this.name}': more than ${this.info.params[0]} waiters (maxWaiters)`);
@@ -314,7 +312,7 @@ export class Condition extends Primitive {
   }
 
   /** Releases every level of the lock; returns the level to restore. */
-  private releaseFully(seg: NativeSegment, slot: number, ticket: number): number {
+  private releaseFully(seg: SegHandle, slot: number, ticket: number): number {
     try {
       const l = this.#lock;
       if (l instanceof RLock) return l.releaseAll();
@@ -361,7 +359,7 @@ export class Condition extends Primitive {
     this.stale = false;
     const pairs: number[] = [];
     for (const w of this.waiters) pairs.push(w.slot, w.ticket);
-    this.inflight = cn.condWaitAny(this.#segRef, pairs, () => {
+    this.inflight = cn.condWaitAny(this.handle, pairs, () => {
       this.inflight = null;
       if (this.closing) {
         const done = this.closing;
@@ -393,7 +391,7 @@ export class Condition extends Primitive {
     // reports true.
     let r: number;
     try {
-      r = cn.condWithdraw(this.#segRef, w.slot, w.ticket, why === 'abort' || why === 'closed');
+      r = cn.condWithdraw(this.handle, w.slot, w.ticket, why === 'abort' || why === 'closed');
     } catch (e) {
       r = 0;
       if (why !== 'closed') {

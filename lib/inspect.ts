@@ -4,7 +4,7 @@
 // the moment), described and closed again.
 import { coded } from './errors';
 import { kindName } from './kinds';
-import { Holder, native, NativeSegment } from './native';
+import { Holder, native, NativeSegment, SegHandle } from './native';
 import { checkName } from './options';
 import { openByName } from './registry';
 
@@ -28,7 +28,7 @@ export interface SegmentInfo {
 
 type Details = { createdAt: number; users: { id: number; pid: number }[] };
 const details = (seg: NativeSegment): Details =>
-  (native as unknown as { segmentDetails(s: NativeSegment): Details }).segmentDetails(seg);
+  (native as unknown as { segmentDetails(s: SegHandle): Details }).segmentDetails(seg.info().handle);
 
 function stateOf(name: string): Record<string, unknown> | null {
   let p;

@@ -3,7 +3,7 @@
 // one JS Atomics operation on the mapped word; waiting goes native.
 import { layout } from './layout';
 import { coded } from './errors';
-import { Code, Holder, native, NativeSegment } from './native';
+import { Code, Holder, native, NativeSegment, SegHandle } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { AcquireQueue, RESOLVED_TRUE, abortReason } from './waitqueue';
@@ -57,7 +57,7 @@ export abstract class LockBase extends Primitive {
    * to, see native/lock.h), another thread's id (a Lock may be released by anyone) — goes
    * native, where the hand-off to an heir is atomic with the release.
    */
-  protected freeWord(seg: NativeSegment): boolean {
+  protected freeWord(seg: SegHandle): boolean {
     if (Atomics.compareExchange(this.i32, this.w, this.me, 0) === this.me) return true;
     return native.lockRelease(seg, this.off(layout.lock.ownerWord)) === Code.OK;
   }

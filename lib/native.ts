@@ -22,7 +22,16 @@ export interface SegmentInfo {
   persistent: boolean;
   /** This thread's user id in the segment: what it writes into owner words (native/liveness.h). */
   userId: number;
+  /** How native calls name this open segment (native/segment_slots.h); stale once closed. */
+  handle: SegHandle;
 }
+
+/**
+ * An open segment as native calls take it: a number the core resolves by one table index
+ * (resolving the Segment object cost two property lookups per call). Branded so that a plain
+ * number or a NativeSegment cannot be passed by mistake.
+ */
+export type SegHandle = number & { readonly __segHandle: true };
 
 export interface NativeSegment {
   buffer(): ArrayBuffer;
@@ -59,20 +68,20 @@ export interface Native {
   closeAll(): void;
   setErrorClass(ctor: new (code: string, message: string) => Error): void;
   cancel(request: number): void;
-  wake(seg: NativeSegment, offset: number, n: number): void;
-  lockAcquire(seg: NativeSegment, offset: number, timeout: number): number;
-  lockAcquire(seg: NativeSegment, offset: number, timeout: number, cb: DoneCallback): number;
+  wake(seg: SegHandle, offset: number, n: number): void;
+  lockAcquire(seg: SegHandle, offset: number, timeout: number): number;
+  lockAcquire(seg: SegHandle, offset: number, timeout: number, cb: DoneCallback): number;
   /** The slow release of a Lock/RLock word (waiters, an heir, another's word): a Code. */
-  lockRelease(seg: NativeSegment, offset: number): number;
+  lockRelease(seg: SegHandle, offset: number): number;
   /** The pid recorded for a user id of the segment, or null when unknown. */
-  userPid(seg: NativeSegment, userId: number): number | null;
+  userPid(seg: SegHandle, userId: number): number | null;
   /** The pid and worker_threads threadId (0: main thread) recorded for a user id, or null. */
-  userHolder(seg: NativeSegment, userId: number): Holder | null;
+  userHolder(seg: SegHandle, userId: number): Holder | null;
   setJsThreadId(threadId: number): void;
-  semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number): number;
-  semAcquire(seg: NativeSegment, valueOff: number, sleepersOff: number, timeout: number, cb: DoneCallback): number;
-  eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
-  eventWait(seg: NativeSegment, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
+  semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, timeout: number): number;
+  semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, timeout: number, cb: DoneCallback): number;
+  eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
+  eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
   layout: unknown;
   /** The native backend: 'linux', 'posix' or 'windows' (native/platform/). */
   backend: string;

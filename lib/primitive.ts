@@ -3,7 +3,7 @@
 import { inspect } from 'util';
 import { closedError, coded } from './errors';
 import { Kind, KindName } from './kinds';
-import { native, threadId, NativeSegment, OpenSpec, SegmentInfo } from './native';
+import { native, threadId, NativeSegment, OpenSpec, SegHandle, SegmentInfo } from './native';
 import { CreateOptions, checkAllowOwner, checkCreate, checkName } from './options';
 
 /** Internal: constructs a primitive over an already opened segment (used by X.open()). */
@@ -96,6 +96,11 @@ export abstract class Primitive {
   /** The name other processes open this primitive by. */
   readonly name: string;
   #seg: NativeSegment | null;
+  /**
+   * @internal How native calls name the segment (info.handle), without the closed check of
+   * `seg`: a native call with it after close() throws ERR_CLOSED itself.
+   */
+  protected readonly handle: SegHandle;
   // While close() waits for an in-flight async wait to finish, the segment stays usable for
   // undoing what that wait may have taken (rawSegment()).
   #closingSeg: NativeSegment | null = null;
@@ -109,6 +114,7 @@ export abstract class Primitive {
   protected constructor(seg: NativeSegment) {
     this.#seg = seg;
     this.info = knownInfo.get(seg) ?? seg.info();
+    this.handle = this.info.handle;
     this.me = this.info.userId;
     this.i32 = new Int32Array(seg.buffer());
     this.base = this.info.stateOffset / 4;
@@ -118,11 +124,10 @@ export abstract class Primitive {
   /** The class name ('Lock', 'Semaphore', ...). */
   abstract get kind(): KindName;
 
-  /** The native segment; throws ERR_CLOSED after close(). */
-  protected get seg(): NativeSegment {
-    const s = this.#seg;
-    if (s === null) throw closedError(this.kind);
-    return s;
+  /** The segment's handle for native calls; throws ERR_CLOSED after close(). */
+  protected get seg(): SegHandle {
+    if (this.#seg === null) throw closedError(this.kind);
+    return this.handle;
   }
 
   protected get isClosed(): boolean {
@@ -166,10 +171,9 @@ export abstract class Primitive {
   }
 
   /** @internal The segment, also while close() waits to undo an in-flight wait (for undo logic only). */
-  protected rawSegment(): NativeSegment {
-    const s = this.#seg ?? this.#closingSeg;
-    if (s === null) throw closedError(this.kind);
-    return s;
+  protected rawSegment(): SegHandle {
+    if (this.#seg === null && this.#closingSeg === null) throw closedError(this.kind);
+    return this.handle;
   }
 
   /** `using x = new Lock()`: close() at the end of the scope. */

@@ -11,7 +11,7 @@
 // apply, state words that fail the checks, a header whose capacity changed.
 import { endianness } from 'os';
 import { layout } from './layout';
-import { NativeSegment, native } from './native';
+import { NativeSegment, SegHandle, native } from './native';
 
 // Module constants, not property reads of the layout object in the hot path.
 const Q = layout.queue;
@@ -71,7 +71,7 @@ export class Ring {
   }
 
   /** Puts bytes[0, n) as one record: 0, RING_NONE (no room) or RING_SLOW. */
-  put(seg: NativeSegment, bytes: Uint8Array, n: number): number {
+  put(seg: SegHandle, bytes: Uint8Array, n: number): number {
     if (!this.enter(seg)) return RING_SLOW;
     const i32 = this.i32;
     const b = this.b;
@@ -115,7 +115,7 @@ export class Ring {
    * returns its length; RING_NONE (empty) or RING_SLOW (also when `into` is too small: the
    * native path reports the length needed).
    */
-  get(seg: NativeSegment, into: Uint8Array): number {
+  get(seg: SegHandle, into: Uint8Array): number {
     if (!this.enter(seg)) return RING_SLOW;
     const i32 = this.i32;
     const b = this.b;
@@ -164,7 +164,7 @@ export class Ring {
   }
 
   /** Takes the state mutex when it is free or soon free, with no redo log pending. */
-  private enter(seg: NativeSegment): boolean {
+  private enter(seg: SegHandle): boolean {
     if (!this.usable || this.i32[this.capWord] !== this.capacity) return false;
     const i32 = this.i32;
     const w = this.b + MUTEX;
@@ -182,7 +182,7 @@ export class Ring {
   }
 
   /** Releases the state mutex (waking one sleeper if any) and returns r. */
-  private leave(seg: NativeSegment, r: number): number {
+  private leave(seg: SegHandle, r: number): number {
     const w = this.b + MUTEX;
     const v = Atomics.exchange(this.i32, w, 0);
     if (v & WAITERS) native.wake(seg, w * 4, 1);

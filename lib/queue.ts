@@ -6,7 +6,7 @@
 // (lib/queue-waits.ts), so an aborted or timed-out async call has changed nothing.
 import { layout } from './layout';
 import { Empty, Full, ProcsyncError, coded, invalidArgType, invalidArgValue, outOfRange } from './errors';
-import { Code, DoneCallback, NativeSegment, native } from './native';
+import { Code, DoneCallback, NativeSegment, SegHandle, native } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { KindName } from './kinds';
@@ -24,12 +24,12 @@ export const DEFAULT_CAPACITY = 1024 * 1024;
 const { maxCapacity: MAX_CAPACITY, maxMaxsize: MAX_MAXSIZE } = layout.queue;
 
 interface QueueNative {
-  queuePut(seg: NativeSegment, bytes: Uint8Array, length: number, timeoutMs: number): number;
-  queueGet(seg: NativeSegment, timeoutMs: number, into: Uint8Array): number;
-  queueWait(seg: NativeSegment, what: number, need: number, timeoutMs: number): number;
-  queueWait(seg: NativeSegment, what: number, need: number, timeoutMs: number, cb: DoneCallback): number;
-  queueTaskDone(seg: NativeSegment): number;
-  queueStat(seg: NativeSegment): [code: number, count: number, used: number, unfinished: number, repairs: number];
+  queuePut(seg: SegHandle, bytes: Uint8Array, length: number, timeoutMs: number): number;
+  queueGet(seg: SegHandle, timeoutMs: number, into: Uint8Array): number;
+  queueWait(seg: SegHandle, what: number, need: number, timeoutMs: number): number;
+  queueWait(seg: SegHandle, what: number, need: number, timeoutMs: number, cb: DoneCallback): number;
+  queueTaskDone(seg: SegHandle): number;
+  queueStat(seg: SegHandle): [code: number, count: number, used: number, unfinished: number, repairs: number];
 }
 const qn = native as unknown as QueueNative;
 
@@ -148,7 +148,7 @@ abstract class QueueCore<T> extends Primitive {
   }
 
   /** One native get (waiting up to timeoutMs; -1 = no limit) into the reused scratch buffer. */
-  private take(seg: NativeSegment, timeoutMs: number): T | typeof NOT_NOW {
+  private take(seg: SegHandle, timeoutMs: number): T | typeof NOT_NOW {
     const n = this.ring.get(seg, this.scratch);
     if (n >= 0) return this.decode(this.scratch, 4, 4 + n);
     if (n === RING_NONE && timeoutMs === 0) return NOT_NOW;

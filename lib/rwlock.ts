@@ -5,7 +5,7 @@
 // that a dead reader's share can be given back. Anything else goes native.
 import { coded } from './errors';
 import { layout } from './layout';
-import { Code, DoneCallback, Holder, native, NativeSegment } from './native';
+import { Code, DoneCallback, Holder, native, NativeSegment, SegHandle } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { OWNER_MASK, ownerDiedWarning } from './lock';
@@ -20,11 +20,11 @@ const WAIT = L.wait | 0;
 const ONE_READER = READ | 1;
 
 type NativeRW = {
-  rwReadAcquire(seg: NativeSegment, timeout: number, cb?: DoneCallback): number;
-  rwWriteAcquire(seg: NativeSegment, timeout: number, cb?: DoneCallback): number;
-  rwWriteRelease(seg: NativeSegment): number;
-  rwReadRelease(seg: NativeSegment, fromHome: boolean): number;
-  rwHomeSlot(seg: NativeSegment): number;
+  rwReadAcquire(seg: SegHandle, timeout: number, cb?: DoneCallback): number;
+  rwWriteAcquire(seg: SegHandle, timeout: number, cb?: DoneCallback): number;
+  rwWriteRelease(seg: SegHandle): number;
+  rwReadRelease(seg: SegHandle, fromHome: boolean): number;
+  rwHomeSlot(seg: SegHandle): number;
 };
 const rwNative = native as unknown as NativeRW;
 
@@ -126,9 +126,9 @@ class Words {
     base: number,
     readonly me: number,
     private readonly slots: number,
-    readonly seg: () => NativeSegment,
+    readonly seg: () => SegHandle,
     /** The segment also while close() undoes an in-flight wait (releases use it). */
-    readonly raw: () => NativeSegment,
+    readonly raw: () => SegHandle,
   ) {
     this.s = base + S;
     this.slotsAt = base + SLOTS;

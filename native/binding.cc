@@ -89,8 +89,11 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   if (const auto& ident = m->identity())
     record_user_thread(m->users(), kUserEntries, ident->id(), d->js_thread_id);
   Napi::Object handle = d->segment_ctor.New({});
-  handle.TypeTag(&kSegmentTag);
-  SegmentHandle::Unwrap(handle)->attach(m);
+  if (!SegmentHandle::Unwrap(handle)->attach(m, d->slots)) {
+    m->detach();
+    coded(env, "ERR_NO_SPACE", "too many open segments in this thread").ThrowAsJavaScriptException();
+    return env.Null();
+  }
   // Remember this one for env teardown; forget mappings that are gone whenever the vector is
   // about to grow (amortised O(1): a rescan at every open made 10,000 opens quadratic).
   auto& v = d->mappings;

@@ -100,7 +100,7 @@ Napi::Value CondWaitAny(const Napi::CallbackInfo& info) {
     if (i % 2 == 0 ? !slot_arg(env, a.Get(i), st, &pairs[i]) : !u32_arg(env, a.Get(i), &pairs[i], "ticket"))
       return env.Null();
   }
-  return run_or_submit(env, info[2], s, -1, [st, pairs = std::move(pairs)](const WaitCtx& ctx) {
+  return run_or_submit(info, 2, s, -1, [st, pairs = std::move(pairs)](const WaitCtx& ctx) {
     return cond_wait_any(st, pairs, ctx);
   });
 }
@@ -160,7 +160,7 @@ Napi::Value BarrierWait(const Napi::CallbackInfo& info) {
   if (!barrier_arg(env, info[0], &s, &st) || !deadline_arg(env, info[2], &deadline)) return env.Null();
   bool has_action = info[1].ToBoolean();
   OpFn op = [st, has_action](const WaitCtx& ctx) { return barrier_wait(st, has_action, ctx); };
-  if (info[3].IsFunction()) return run_or_submit(env, info[3], s, deadline, std::move(op));
+  if (has_callback(info, 3)) return run_or_submit(info, 3, s, deadline, std::move(op));
   OpResult r = run_sync(env, s, deadline, op);
   // Cancelled in a sync wait = this thread is being terminated: setting array elements would
   // fail (and abort the process), and nobody will read the result.

@@ -26,7 +26,7 @@ Napi::Value LockAcquire(const Napi::CallbackInfo& info) {
   uint32_t* w = lock_word_arg(env, s, info[1]);
   int64_t deadline;
   if (!w || !deadline_arg(env, info[2], &deadline)) return env.Null();
-  return run_or_submit(env, info[3], s, deadline, [w](const WaitCtx& ctx) { return user_lock_acquire(w, ctx); },
+  return run_or_submit(info, 3, s, deadline, [w](const WaitCtx& ctx) { return user_lock_acquire(w, ctx); },
                        [w](const WaitCtx& ctx) { user_lock_release(w, ctx); });
 }
 
@@ -73,7 +73,7 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   uint32_t* sl = v ? word_arg(env, s, info[2]) : nullptr;
   int64_t deadline;
   if (!v || !sl || !deadline_arg(env, info[3], &deadline)) return env.Null();
-  return run_or_submit(env, info[4], s, deadline,
+  return run_or_submit(info, 4, s, deadline,
                        [v, sl](const WaitCtx& ctx) { return semaphore_acquire(v, sl, ctx); },
                        [v, sl](const WaitCtx&) { semaphore_give_back(v, sl); });
 }
@@ -89,7 +89,7 @@ Napi::Value EventWait(const Napi::CallbackInfo& info) {
   int64_t deadline;
   if (!st || !sl || !u32_arg(env, info[3], &expected, "expected") || !deadline_arg(env, info[4], &deadline))
     return env.Null();
-  return run_or_submit(env, info[5], s, deadline, [st, sl, expected](const WaitCtx& ctx) {
+  return run_or_submit(info, 5, s, deadline, [st, sl, expected](const WaitCtx& ctx) {
     return event_wait(st, sl, expected, ctx);
   });
 }

@@ -26,28 +26,34 @@ Napi::Error range_error(Napi::Env env, const std::string& msg) {
   return e;
 }
 
-// Marks the JS objects that wrap a SegmentHandle. Checking a type tag costs far less than
-// InstanceOf (a prototype-chain walk through the API) on every native call; it is also immune
-// to a user object whose prototype was set to the Segment class.
-const napi_type_tag kSegmentTag = {0x70726f6373796e63ULL, 0x7365676d656e7401ULL};
-
 SegmentHandle* unwrap_segment(Napi::Env env, Napi::Value v) {
-  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kSegmentTag)) {
-    type_error(env, "expected a segment").ThrowAsJavaScriptException();
+  double h;
+  if (napi_get_value_double(env, v, &h) != napi_ok) {
+    type_error(env, "expected a segment handle").ThrowAsJavaScriptException();
     return nullptr;
   }
-  SegmentHandle* s = SegmentHandle::Unwrap(v.As<Napi::Object>());
-  if (s->closed()) {
+  SegmentHandle* s = env_data(env)->slots->get(h);
+  if (!s || s->closed()) {
     coded(env, "ERR_CLOSED", "the primitive is closed").ThrowAsJavaScriptException();
     return nullptr;
   }
   return s;
 }
 
+bool number_arg(Napi::Env env, Napi::Value v, double* out, const char* what) {
+  if (napi_get_value_double(env, v, out) == napi_ok) return true;
+  type_error(env, std::string(what) + " must be a number").ThrowAsJavaScriptException();
+  return false;
+}
+
+bool has_callback(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsFunction();
+}
+
 // A state word at a byte offset of the segment, validated.
 uint32_t* word_arg(Napi::Env env, SegmentHandle* s, Napi::Value v) {
-  if (!v.IsNumber()) { type_error(env, "offset must be a number").ThrowAsJavaScriptException(); return nullptr; }
-  double off = v.As<Napi::Number>().DoubleValue();
+  double off;
+  if (!number_arg(env, v, &off, "offset")) return nullptr;
   if (!(off >= double(kStateOffset)) || off != double(uint64_t(off))) {
     range_error(env, "offset out of range").ThrowAsJavaScriptException();
     return nullptr;
@@ -58,8 +64,8 @@ uint32_t* word_arg(Napi::Env env, SegmentHandle* s, Napi::Value v) {
 }
 
 bool u32_arg(Napi::Env env, Napi::Value v, uint32_t* out, const char* what) {
-  if (!v.IsNumber()) { type_error(env, std::string(what) + " must be a number").ThrowAsJavaScriptException(); return false; }
-  double d = v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (!number_arg(env, v, &d, what)) return false;
   if (!(d >= 0 && d <= 4294967295.0) || d != double(uint64_t(d))) {
     range_error(env, std::string(what) + " out of range").ThrowAsJavaScriptException();
     return false;
@@ -83,9 +89,12 @@ bool u8_arg(Napi::Env env, Napi::Value v, uint8_t** data, size_t* len, const cha
 
 // Timeout in ms from JS: a number >= 0, or -1 (or null/undefined) for none.
 bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline) {
-  if (v.IsUndefined() || v.IsNull()) { *deadline = -1; return true; }
-  if (!v.IsNumber()) { type_error(env, "timeout must be a number").ThrowAsJavaScriptException(); return false; }
-  double ms = v.As<Napi::Number>().DoubleValue();
+  double ms;
+  if (napi_get_value_double(env, v, &ms) != napi_ok) {
+    if (v.IsUndefined() || v.IsNull()) { *deadline = -1; return true; }
+    type_error(env, "timeout must be a number").ThrowAsJavaScriptException();
+    return false;
+  }
   if (ms != ms) { range_error(env, "timeout is NaN").ThrowAsJavaScriptException(); return false; }
   // A zero (or negative) timeout is one attempt: deadline 0 is always past, with no clock read.
   *deadline = ms == -1 ? -1 : ms <= 0 ? 0 : deadline_after_ms(ms);
@@ -101,13 +110,16 @@ namespace {
 constexpr int64_t kStopProbeNs = 20LL * 1000 * 1000;
 struct StopProbe {
   napi_env env;
-  int64_t next_ns;
+  int64_t next_ns;  // 0: not armed yet
   napi_value fn;  // a no-op, made at the first probe (lives in the calling callback's scope)
 };
 napi_value noop(napi_env, napi_callback_info) { return nullptr; }
 bool env_stopping(void* arg) {
   auto* p = static_cast<StopProbe*>(arg);
   int64_t now = monotonic_ns();
+  // Armed at the first ask, not when the wait starts: a wait that finishes without asking (the
+  // word changed before it slept) reads no clock at all (~40 ns on a VM's kvm-clock).
+  if (p->next_ns == 0) p->next_ns = now + kStopProbeNs;
   if (now < p->next_ns) return false;
   p->next_ns = now + kStopProbeNs;
   // Creating a function fails only once V8 is terminating this thread's JS.
@@ -122,15 +134,17 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn&
   WaitCtx ctx;
   ctx.deadline_ns = deadline;
   ctx.self = s->mapping()->identity().get();
-  StopProbe probe{env, monotonic_ns() + kStopProbeNs, nullptr};
+  StopProbe probe{env, 0, nullptr};
   ctx.stop_probe = env_stopping;
   ctx.stop_arg = &probe;
   return op(ctx);
 }
 
-Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op,
-                          UndoStep undo) {
-  if (cb.IsFunction()) {
+Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, SegmentHandle* s, int64_t deadline,
+                          OpFn op, UndoStep undo) {
+  Napi::Env env = info.Env();
+  if (has_callback(info, cb_index)) {
+    Napi::Value cb = info[cb_index];
     UndoFn undo_fn;
     if (undo) {
       undo_fn = [id = s->mapping()->identity(), undo = std::move(undo)]() {

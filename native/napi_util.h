@@ -11,9 +11,13 @@
 
 #include "common.h"
 #include "platform/segment.h"
+#include "segment_slots.h"
 #include "waiter.h"
 
 namespace procsync {
+
+class SegmentHandle;
+using SegmentSlots = HandleSlots<SegmentHandle>;
 
 // Per-environment state (main thread and each worker thread have their own).
 struct EnvData {
@@ -23,6 +27,8 @@ struct EnvData {
   Napi::FunctionReference segment_ctor;
   Napi::FunctionReference error_ctor;  // ProcsyncError, set by lib/native.ts (setErrorClass)
   std::vector<std::weak_ptr<Mapping>> mappings;  // to give up flocks at env teardown
+  // The open segments by handle number, as JS passes them to native calls (segment_slots.h).
+  std::shared_ptr<SegmentSlots> slots = std::make_shared<SegmentSlots>();
   bool torn_down = false;
   uint32_t js_thread_id = 0;  // worker_threads.threadId of this env (setJsThreadId), for the users table
 
@@ -58,13 +64,25 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
   ~SegmentHandle() override {
     // Garbage-collected without close(): give up this process's claim now.
     if (mapping_) mapping_->detach();
+    release_slot();
   }
 
-  void attach(std::shared_ptr<Mapping> m) { mapping_ = std::move(m); }
+  // Attaches the mapping and registers this handle in `slots`; false when the table is full.
+  bool attach(std::shared_ptr<Mapping> m, std::shared_ptr<SegmentSlots> slots) {
+    mapping_ = std::move(m);
+    slots_ = std::move(slots);
+    number_ = slots_->add(this);
+    return number_ >= 0;
+  }
   const std::shared_ptr<Mapping>& mapping() const { return mapping_; }
   bool closed() const { return !mapping_ || mapping_->detached(); }
 
  private:
+  void release_slot() {
+    if (slots_ && number_ >= 0) slots_->remove(number_);
+    number_ = -1;
+  }
+
   Napi::Value Buffer(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (closed()) { coded(env, "ERR_CLOSED", "closed").ThrowAsJavaScriptException(); return env.Null(); }
@@ -112,6 +130,7 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
     o.Set("stateSize", double(h.state_size));
     o.Set("persistent", bool(__atomic_load_n(&h.flags, __ATOMIC_SEQ_CST) & kFlagPersistent));
     o.Set("userId", mapping_->identity() ? mapping_->identity()->id() : 0);
+    o.Set("handle", number_);
     return o;
   }
 
@@ -127,19 +146,25 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
       buffer_.Reset();
     }
     mapping_.reset();
+    release_slot();
     return Napi::Boolean::New(env, removed);
   }
 
   std::shared_ptr<Mapping> mapping_;
   Napi::Reference<Napi::ArrayBuffer> buffer_;
+  std::shared_ptr<SegmentSlots> slots_;
+  double number_ = -1;  // this handle's number in slots_ (info().handle), -1 when none
 };
 
-// Type tag of segment handle objects (set in open()).
-extern const napi_type_tag kSegmentTag;
-
-// The open segment passed as a JS argument, or nullptr with a JS exception pending
-// (ERR_INVALID_ARG_TYPE, ERR_CLOSED).
+// The open segment named by a handle number (info().handle) passed as a JS argument, or
+// nullptr with a JS exception pending (ERR_INVALID_ARG_TYPE; ERR_CLOSED for a closed handle).
 SegmentHandle* unwrap_segment(Napi::Env env, Napi::Value v);
+// A number argument with one Node-API call (Napi::Value::IsNumber() is napi_typeof, which
+// tests the value against a chain of types first); false, with a TypeError pending, if not.
+bool number_arg(Napi::Env env, Napi::Value v, double* out, const char* what);
+// Whether argument i was passed as a function (the async form's callback), without a
+// napi_typeof when the sync form did not pass it at all.
+bool has_callback(const Napi::CallbackInfo& info, size_t i);
 // A 32-bit state word at a byte offset of the segment (bounds- and alignment-checked).
 uint32_t* word_arg(Napi::Env env, SegmentHandle* s, Napi::Value v);
 bool u32_arg(Napi::Env env, Napi::Value v, uint32_t* out, const char* what);
@@ -156,8 +181,9 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn&
 // `undo` (async form only) gives back what `op` took when its waiter gave up (waiter.h cancel());
 // it runs with the same identity as the op.
 using UndoStep = std::function<void(const WaitCtx&)>;
-Napi::Value run_or_submit(Napi::Env env, Napi::Value cb, SegmentHandle* s, int64_t deadline, OpFn op,
-                          UndoStep undo = nullptr);
+// The async form is chosen when argument `cb_index` is a function.
+Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, SegmentHandle* s, int64_t deadline,
+                          OpFn op, UndoStep undo = nullptr);
 // A non-blocking step that may take the state mutex (notify, reset, taskDone, stat): bounded
 // by kStepBoundNs, after which a live holder that never lets go is reported as kErrCorrupt.
 constexpr int64_t kStepBoundNs = 2000LL * 1000 * 1000;

@@ -105,7 +105,7 @@ Napi::Value QueueWait(const Napi::CallbackInfo& info) {
       !deadline_arg(env, info[3], &deadline))
     return env.Null();
   if (what > 2) { range_error(env, "what out of range").ThrowAsJavaScriptException(); return env.Null(); }
-  return run_or_submit(env, info[4], s, deadline, [q, what, need](const WaitCtx& ctx) {
+  return run_or_submit(info, 4, s, deadline, [q, what, need](const WaitCtx& ctx) {
     return queue_wait(q, QueueReady(what), need, ctx);
   });
 }

@@ -29,7 +29,7 @@ Napi::Value RwReadAcquire(const Napi::CallbackInfo& info) {
   RWState st;
   int64_t deadline;
   if (!rw_arg(env, info[0], &s, &st) || !deadline_arg(env, info[1], &deadline)) return env.Null();
-  return run_or_submit(env, info[2], s, deadline, [st](const WaitCtx& ctx) { return rw_read_acquire(st, ctx); },
+  return run_or_submit(info, 2, s, deadline, [st](const WaitCtx& ctx) { return rw_read_acquire(st, ctx); },
                        [st](const WaitCtx& ctx) { rw_read_release(st, false, ctx); });
 }
 
@@ -40,7 +40,7 @@ Napi::Value RwWriteAcquire(const Napi::CallbackInfo& info) {
   RWState st;
   int64_t deadline;
   if (!rw_arg(env, info[0], &s, &st) || !deadline_arg(env, info[1], &deadline)) return env.Null();
-  return run_or_submit(env, info[2], s, deadline, [st](const WaitCtx& ctx) { return rw_write_acquire(st, ctx); },
+  return run_or_submit(info, 2, s, deadline, [st](const WaitCtx& ctx) { return rw_write_acquire(st, ctx); },
                        [st](const WaitCtx& ctx) { rw_write_release(st, ctx); });
 }
 

@@ -71,7 +71,7 @@ Napi::Value WlWatchFn(const Napi::CallbackInfo& info) {
   LockRegistry r;
   uint32_t gen;
   if (!reg_arg(env, info[0], &s, &r) || !u32_arg(env, info[1], &gen, "gen")) return env.Null();
-  return run_or_submit(env, info[2], s, -1, [r, gen](const WaitCtx& ctx) { return wl_watch(r, gen, ctx); });
+  return run_or_submit(info, 2, s, -1, [r, gen](const WaitCtx& ctx) { return wl_watch(r, gen, ctx); });
 }
 
 // wlQuery(seg) -> [{ name, shared, held, pid, threadId }] in request order | negative code

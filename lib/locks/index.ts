@@ -5,7 +5,7 @@
 import { threadId as jsThreadId } from 'worker_threads';
 import { coded, invalidArgType } from '../errors';
 import { layout } from '../layout';
-import { Code, DoneCallback, native, NativeSegment } from '../native';
+import { Code, DoneCallback, native, NativeSegment, SegHandle } from '../native';
 import { LockMode, WebLockOptions, checkLockRequest } from '../weblock-options';
 import { AttachOptions, Primitive, createSegment, kAttach } from '../primitive';
 
@@ -17,10 +17,10 @@ const SLOTS = 2048; // requests (held or pending) at once
 const { genWord: GEN, slotsWord: SLOT0, slotWords: SLOT_WORDS, waiting: WAITING, held: HELD, maxName: MAX_NAME } = layout.weblocks;
 
 type NativeWL = {
-  wlRequest(seg: NativeSegment, name: string, shared: boolean, ifAvailable: boolean, steal: boolean, pid: number, threadId: number): [number, number, boolean] | null | number;
-  wlRelease(seg: NativeSegment, slot: number, ticket: number): number;
-  wlWatch(seg: NativeSegment, gen: number, cb: DoneCallback): number;
-  wlQuery(seg: NativeSegment): { name: string; shared: boolean; held: boolean; pid: number; threadId: number }[] | number;
+  wlRequest(seg: SegHandle, name: string, shared: boolean, ifAvailable: boolean, steal: boolean, pid: number, threadId: number): [number, number, boolean] | null | number;
+  wlRelease(seg: SegHandle, slot: number, ticket: number): number;
+  wlWatch(seg: SegHandle, gen: number, cb: DoneCallback): number;
+  wlQuery(seg: SegHandle): { name: string; shared: boolean; held: boolean; pid: number; threadId: number }[] | number;
 };
 const wl = native as unknown as NativeWL;
 
@@ -59,7 +59,7 @@ export class LockRegistry extends Primitive {
     return this.base;
   }
   /** @internal */
-  get segment(): NativeSegment {
+  get segment(): SegHandle {
     return this.seg;
   }
   protected override inspectFields(): Record<string, unknown> {

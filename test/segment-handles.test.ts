@@ -1,0 +1,43 @@
+// Native calls name a segment by a handle number (native/segment_slots.h). A stale number — its
+// segment closed, its slot reused by another — must resolve to nothing (ERR_CLOSED), never to
+// the other segment; garbage is refused with a TypeError or ERR_CLOSED, never a crash.
+import { describe, it, expect } from 'vitest';
+import * as path from 'path';
+import { Semaphore } from 'procsync';
+import { useTracked } from './helpers/track';
+
+const track = useTracked();
+
+// The addon instance procsync loaded (Node's module cache hands back the same one).
+type Internal = { wake(h: unknown, off: number, n: number): void; semAcquire(h: unknown, v: number, s: number, t: number): number };
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const native: Internal = require(path.join(__dirname, '..', 'dist', 'native.js')).native;
+const handleOf = (p: object): number => (p as unknown as { handle: number }).handle;
+const offOf = (p: object, k: number): number => (p as unknown as { off(k: number): number }).off(k);
+
+describe('segment handles', () => {
+  it('a closed handle is ERR_CLOSED, also after its slot went to another segment', () => {
+    const a = track(new Semaphore(1));
+    const h = handleOf(a);
+    const off = offOf(a, 0);
+    expect(native.semAcquire(h, off, off + 4, 0)).toBe(0); // takes a's count
+    a.close();
+    const b = track(new Semaphore(1)); // reuses the slot with a new generation
+    expect(handleOf(b)).not.toBe(h);
+    expect(() => native.semAcquire(h, offOf(b, 0), offOf(b, 0) + 4, 0)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    expect(() => native.wake(h, offOf(b, 0), 1)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    expect(b.getValue()).toBe(1); // untouched
+  });
+
+  it('garbage handles are refused', () => {
+    const a = track(new Semaphore(0));
+    const off = offOf(a, 0);
+    for (const bad of [undefined, null, 'x', {}, a, () => 0]) {
+      expect(() => native.wake(bad, off, 1), String(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    for (const bad of [-1, 0.5, NaN, Infinity, 2 ** 60, handleOf(a) + 1, handleOf(a) + 2 ** 24]) {
+      expect(() => native.wake(bad, off, 1), String(bad)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    }
+    expect(a.getValue()).toBe(0);
+  });
+});
