@@ -17,6 +17,7 @@
         "native/wait.cc",
         "native/spin.cc",
         "native/waiter.cc",
+        "native/loop_waits.cc",
         "native/lock.cc",
         "native/state_mutex.cc",
         "native/semaphore.cc",
@@ -40,7 +41,8 @@
             "native/platform/linux/wait.cc",
             "native/platform/linux/segment.cc",
             "native/platform/linux/liveness.cc",
-            "native/platform/linux/process.cc"
+            "native/platform/linux/process.cc",
+            "native/platform/linux/word_watcher.cc"
           ]
         }],
         ["backend=='posix'", {
@@ -53,7 +55,8 @@
             "native/platform/posix/liveness.cc",
             "native/platform/posix/parking.cc",
             "native/platform/posix/wait.cc",
-            "native/platform/posix/process.cc"
+            "native/platform/posix/process.cc",
+            "native/platform/no_word_watcher.cc"
           ]
         }],
         ["backend=='windows'", {
@@ -65,7 +68,8 @@
             "native/platform/windows/segment.cc",
             "native/platform/windows/liveness.cc",
             "native/platform/windows/wait.cc",
-            "native/platform/windows/process.cc"
+            "native/platform/windows/process.cc",
+            "native/platform/no_word_watcher.cc"
           ],
           "libraries": ["-ladvapi32"]
         }]

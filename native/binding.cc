@@ -145,6 +145,11 @@ Napi::Value ThreadCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(env_data(info.Env())->host.thread_count()));
 }
 
+// loopWaits() -> whether async waits of this thread can sleep on its event loop (loop_waits.h)
+Napi::Value LoopWaitsAvailable(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), env_data(info.Env())->loop.available());
+}
+
 // childStatus(pid) -> 'running' | null (reaped / not our child) | Python-style exit code
 Napi::Value ChildStatus(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -175,7 +180,8 @@ Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   uint32_t id;
   if (!u32_arg(info.Env(), info[0], &id, "request")) return info.Env().Null();
-  env_data(info.Env())->host.cancel(id);
+  EnvData* d = env_data(info.Env());
+  if (id & kLoopIdBit) d->loop.cancel(id); else d->host.cancel(id);
   return info.Env().Undefined();
 }
 
@@ -210,6 +216,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threadId", Napi::Function::New(env, ThreadId));
   exports.Set("setJsThreadId", Napi::Function::New(env, SetJsThreadId));
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
+  exports.Set("loopWaits", Napi::Function::New(env, LoopWaitsAvailable));
   exports.Set("closeAll", Napi::Function::New(env, CloseAll));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
   exports.Set("childStatus", Napi::Function::New(env, ChildStatus));

@@ -11,7 +11,7 @@
 #include "napi_util.h"
 #include "queue.h"
 #include "rwlock.h"
-#include "semaphore.h"
+#include "semaphore_core.h"
 #include "weblocks.h"
 
 namespace procsync {

@@ -3,7 +3,7 @@
 #include "event.h"
 #include "lock.h"
 #include "napi_util.h"
-#include "semaphore.h"
+#include "semaphore_core.h"
 
 namespace procsync {
 namespace {
@@ -73,9 +73,17 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   uint32_t* sl = v ? word_arg(env, s, info[2]) : nullptr;
   int64_t deadline;
   if (!v || !sl || !deadline_arg(env, info[3], &deadline)) return env.Null();
+  LoopOp loop;
+  loop.attempt = [v, sl](OpResult* out, uint32_t** word, uint32_t* expected) {
+    if (!semaphore_take_or_announce(v, sl, word, expected)) return false;
+    *out = {kOk, 0};
+    return true;
+  };
+  loop.withdraw = [sl] { semaphore_withdraw(sl); };
+  loop.undo = [v, sl] { semaphore_give_back(v, sl); };
   return run_or_submit(info, 4, s, deadline,
                        [v, sl](const WaitCtx& ctx) { return semaphore_acquire(v, sl, ctx); },
-                       [v, sl](const WaitCtx&) { semaphore_give_back(v, sl); });
+                       [v, sl](const WaitCtx&) { semaphore_give_back(v, sl); }, std::move(loop));
 }
 
 // eventWait(seg, stateOffset, sleepersOffset, expected, timeoutMs, cb?)

@@ -141,10 +141,14 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn&
 }
 
 Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, SegmentHandle* s, int64_t deadline,
-                          OpFn op, UndoStep undo) {
+                          OpFn op, UndoStep undo, LoopOp loop_op) {
   Napi::Env env = info.Env();
   if (has_callback(info, cb_index)) {
     Napi::Value cb = info[cb_index];
+    if (loop_op.attempt && deadline == -1) {
+      uint32_t id = env_data(env)->loop.submit(env, std::move(loop_op), cb.As<Napi::Function>(), s->mapping());
+      if (id) return Napi::Number::New(env, id);
+    }
     UndoFn undo_fn;
     if (undo) {
       undo_fn = [id = s->mapping()->identity(), undo = std::move(undo)]() {

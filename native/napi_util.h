@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "platform/segment.h"
+#include "loop_waits.h"
 #include "segment_slots.h"
 #include "waiter.h"
 
@@ -21,8 +22,9 @@ using SegmentSlots = HandleSlots<SegmentHandle>;
 
 // Per-environment state (main thread and each worker thread have their own).
 struct EnvData {
-  explicit EnvData(Napi::Env env) : host(env) {}
+  explicit EnvData(Napi::Env env) : host(env), loop(env) {}
   AsyncHost host;
+  LoopWaits loop;  // async waits the event loop sleeps on itself, where the platform can
   IdentityCache identities;  // this thread's identity in each segment it uses (liveness.h)
   Napi::FunctionReference segment_ctor;
   Napi::FunctionReference error_ctor;  // ProcsyncError, set by lib/native.ts (setErrorClass)
@@ -41,6 +43,7 @@ struct EnvData {
   void teardown() {
     if (torn_down) return;
     torn_down = true;
+    loop.shutdown();
     host.shutdown();
     detach_all();
   }
@@ -182,8 +185,10 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn&
 // it runs with the same identity as the op.
 using UndoStep = std::function<void(const WaitCtx&)>;
 // The async form is chosen when argument `cb_index` is a function.
+// `loop_op` (optional): the same wait as LoopOp steps; an async wait without a deadline then
+// sleeps on the event loop itself where the platform allows (loop_waits.h).
 Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, SegmentHandle* s, int64_t deadline,
-                          OpFn op, UndoStep undo = nullptr);
+                          OpFn op, UndoStep undo = nullptr, LoopOp loop_op = {});
 // A non-blocking step that may take the state mutex (notify, reset, taskDone, stat): bounded
 // by kStepBoundNs, after which a live holder that never lets go is reported as kErrCorrupt.
 constexpr int64_t kStepBoundNs = 2000LL * 1000 * 1000;

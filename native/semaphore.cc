@@ -1,4 +1,4 @@
-#include "semaphore.h"
+#include "semaphore_core.h"
 
 #include "wait.h"
 
@@ -32,5 +32,21 @@ void semaphore_give_back(uint32_t* value, uint32_t* sleepers) {
   fetch_add(value, 1);
   if (load(sleepers) > 0) wake_word(value, 1);
 }
+
+bool semaphore_take_or_announce(uint32_t* value, uint32_t* sleepers, uint32_t** word, uint32_t* expected) {
+  for (;;) {
+    uint32_t v = load(value);
+    if (v == 0) break;
+    if (cas(value, v, v - 1)) return true;
+  }
+  // As semaphore_acquire: announced before the kernel re-checks the value, so a release either
+  // sees the sleeper or leaves a value the kernel wait refuses to sleep on.
+  fetch_add(sleepers, 1);
+  *word = value;
+  *expected = 0;
+  return false;
+}
+
+void semaphore_withdraw(uint32_t* sleepers) { fetch_sub(sleepers, 1); }
 
 }  // namespace procsync

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "loop_waits.h"
 #include "wait.h"
 
 namespace procsync {
@@ -30,7 +31,7 @@ uint32_t AsyncHost::submit(Napi::Env env, OpFn op, Napi::Function cb, std::share
   {
     std::lock_guard<std::mutex> g(mu_);
     r->id = next_id_++;
-    if (next_id_ == 0) next_id_ = 1;
+    if (next_id_ == 0 || (next_id_ & kLoopIdBit)) next_id_ = 1;  // never a LoopWaits id
     pending_[r->id] = r;
     queue_.push_back(r);
     finished = take_exited_locked();

@@ -1,5 +1,6 @@
 // Semaphore and BoundedSemaphore state machine (slow path of acquire; lib/semaphore.ts has the
-// CAS fast paths and release, which check the same words).
+// CAS fast paths and release, which check the same words). Not named semaphore.h: on the
+// include path that would shadow the system header that libuv's uv.h includes.
 // Word 0: the value (0 .. 2^31-1). Word 1: number of sleepers, so that a release only makes
 // the wake syscall when someone sleeps.
 #pragma once
@@ -16,5 +17,10 @@ OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const WaitCtx& c
 // Gives back one count taken by semaphore_acquire (an async acquire whose waiter gave up): the
 // same as lib/semaphore.ts's release(1), without the BoundedSemaphore check (it was taken).
 void semaphore_give_back(uint32_t* value, uint32_t* sleepers);
+// The acquire as an event loop waits for it (loop_waits.h LoopOp): takes one if the value is
+// positive (true); else announces a sleeper and names the word and value to sleep on (false).
+bool semaphore_take_or_announce(uint32_t* value, uint32_t* sleepers, uint32_t** word, uint32_t* expected);
+// Withdraws that announcement once woken.
+void semaphore_withdraw(uint32_t* sleepers);
 
 }  // namespace procsync
