@@ -78,6 +78,13 @@ export abstract class LockBase extends Primitive {
 
   /** Acquire without blocking the event loop. Resolves false on timeout. */
   acquire(opts?: AsyncWaitOptions): Promise<boolean> {
+    // The uncontended `await lock.acquire()` (issue 15: ≤ 100 ns with its release): no options to
+    // read, nothing queued, one CAS.
+    if (opts === undefined && !this.isClosed && this.queue.idle && this.tryTake()) return RESOLVED_TRUE;
+    return this.acquireQueued(opts);
+  }
+
+  private acquireQueued(opts: AsyncWaitOptions | undefined): Promise<boolean> {
     try {
       const seg = this.seg;
       const t = opts === undefined ? -1 : waitTimeout(opts);

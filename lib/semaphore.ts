@@ -65,6 +65,12 @@ abstract class SemaphoreBase extends Primitive {
 
   /** Acquire without blocking the event loop; resolves false on timeout. */
   acquire(opts?: AsyncWaitOptions): Promise<boolean> {
+    // Uncontended and without options: nothing to read or queue (as Lock's).
+    if (opts === undefined && !this.isClosed && this.queue.idle && this.tryTake()) return RESOLVED_TRUE;
+    return this.acquireQueued(opts);
+  }
+
+  private acquireQueued(opts: AsyncWaitOptions | undefined): Promise<boolean> {
     try {
       this.seg;
       const t = waitTimeout(opts);
