@@ -22,7 +22,7 @@ const DEFAULT_MAX_WAITERS = 1024;
 
 interface CondNative {
   condEnqueue(seg: SegHandle): number;
-  condWait(seg: SegHandle, slot: number, ticket: number, timeout: number): number;
+  condWait(seg: SegHandle, slot: number, ticket: number, timeout: number, wakeFirst: boolean): number;
   condWaitAny(seg: SegHandle, pairs: number[], cb: DoneCallback): number;
   condWithdraw(seg: SegHandle, slot: number, ticket: number, forward: boolean): number;
   condNotify(seg: SegHandle, n: number, wake: boolean): number;
@@ -160,10 +160,23 @@ export class Condition extends Primitive {
     this.checkHeld();
     if (t === 0) return false;
     const { slot, ticket } = this.enqueue(seg);
-    const level = this.releaseFully(seg, slot, ticket);
+    // A wake-up our notify() deferred to this release goes out with the wait itself (one native
+    // call instead of two per hand-off); the release hook then finds nothing pending.
+    const wakeFirst = this.#wakePending;
+    this.#wakePending = false;
+    let level: number;
+    try {
+      level = this.releaseFully(seg, slot, ticket);
+    } catch (e) {
+      if (wakeFirst) {
+        this.#wakePending = true;
+        this.#wakeNotified();
+      }
+      throw e;
+    }
     let code: number;
     try {
-      code = cn.condWait(seg, slot, ticket, t);
+      code = cn.condWait(seg, slot, ticket, t, wakeFirst);
     } finally {
       this.reacquireSync(level);
     }

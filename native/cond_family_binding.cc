@@ -65,7 +65,7 @@ Napi::Value CondEnqueue(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, code == kOk ? slot : double(code));
 }
 
-// condWait(seg, slot, ticket, timeoutMs) -> code (sync form only; async waits use condWaitAny)
+// condWait(seg, slot, ticket, timeoutMs, wakeFirst?) -> code (sync form only; async waits use condWaitAny)
 Napi::Value CondWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
@@ -75,6 +75,11 @@ Napi::Value CondWait(const Napi::CallbackInfo& info) {
   if (!cond_arg(env, info[0], &s, &st) || !slot_arg(env, info[1], st, &slot) ||
       !u32_arg(env, info[2], &ticket, "ticket") || !deadline_arg(env, info[3], &deadline))
     return env.Null();
+  // wakeFirst: the wake-up a notify() deferred to the lock's release, which the caller has just
+  // made; done here instead of by its own condWakeNotified call (one call per hand-off less).
+  bool wake_first = false;
+  if (info.Length() > 4 && napi_get_value_bool(env, info[4], &wake_first) != napi_ok) wake_first = false;
+  if (wake_first) cond_wake_notified(st);
   return Napi::Number::New(env, run_sync(env, s, deadline, [st, slot, ticket](const WaitCtx& ctx) {
     return cond_wait(st, slot, ticket, ctx);
   }).code);
