@@ -53,8 +53,8 @@
             "native/platform/posix/segment.cc",
             "native/platform/posix/sweep.cc",
             "native/platform/posix/liveness.cc",
+            "native/platform/parking_table.cc",
             "native/platform/posix/parking.cc",
-            "native/platform/posix/wait.cc",
             "native/platform/posix/process.cc",
             "native/platform/no_word_watcher.cc"
           ]
@@ -67,7 +67,8 @@
             "native/platform/windows/persistent.cc",
             "native/platform/windows/segment.cc",
             "native/platform/windows/liveness.cc",
-            "native/platform/windows/wait.cc",
+            "native/platform/parking_table.cc",
+            "native/platform/windows/parking.cc",
             "native/platform/windows/process.cc",
             "native/platform/no_word_watcher.cc"
           ],

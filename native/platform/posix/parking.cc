@@ -1,18 +1,30 @@
-#include "platform/posix/parking.h"
-
-#include <cerrno>
-#include <cstdio>
+// The posix backend's half of the parking table (platform/parking_table.h): where the table
+// lives and the wake channel, a FIFO per thread. No futex on macOS, and no process-shared
+// condition variable either: a waiter SIGKILLed inside pthread_cond_wait can wedge every later
+// broadcaster (glibc bug 21422). A dead waiter here can only leave a slot whose FIFO has no
+// reader, which a waker detects (ENXIO) and frees.
+//
+// The table is one shm object per user ("/psypark.<euid>", owner and mode checked). It is never
+// removed: 32 KiB per user, reused by every later process.
 #include <fcntl.h>
-#include <mutex>
-#include <random>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "platform/parking_table.h"
+#include "platform/platform.h"
 #include "platform/posix/names.h"
 
 namespace procsync {
-namespace posix {
+namespace parking {
 
 namespace {
 constexpr size_t kTableSize = sizeof(Slot) * kSlots;
@@ -40,33 +52,42 @@ Slot* map_table() {
 const std::string& dir_for_fifos() {
   static const std::string* d = [] {
     std::string dir, why;
-    return new std::string(user_dir(&dir, &why) ? dir : "");
+    return new std::string(posix::user_dir(&dir, &why) ? dir : "");
   }();
   return *d;
 }
-}  // namespace
 
-Slot* parking_table() {
-  static Slot* t = map_table();
-  return t;
-}
-
+// <user dir>/w<16 hex digits of token> (the sweep removes such FIFOs that nobody reads).
 std::string fifo_path(const std::string& dir, uint64_t token) {
   char buf[24];
   snprintf(buf, sizeof buf, "/w%016llx", static_cast<unsigned long long>(token));
   return dir + buf;
 }
+}  // namespace
 
-Parker::~Parker() {
-  if (rd >= 0) close(rd);
-  if (wr >= 0) close(wr);
-  if (!path.empty()) unlink(path.c_str());
+// The thread's FIFO, removed when the thread ends. Its read end never reports a hang-up, since
+// the thread holds a write end too.
+struct Channel {
+  int rd = -1;
+  int wr = -1;
+  uint64_t token = 0;
+  std::string path;
+  ~Channel() {
+    if (rd >= 0) close(rd);
+    if (wr >= 0) close(wr);
+    if (!path.empty()) unlink(path.c_str());
+  }
+};
+
+Slot* table() {
+  static Slot* t = map_table();
+  return t;
 }
 
-Parker* this_thread_parker() {
-  thread_local Parker p;
+Channel* this_thread_channel() {
+  thread_local Channel c;
   thread_local bool failed = false;
-  if (p.rd >= 0) return &p;
+  if (c.rd >= 0) return &c;
   if (failed) return nullptr;
   const std::string& dir = dir_for_fifos();
   if (dir.empty()) { failed = true; return nullptr; }
@@ -88,16 +109,39 @@ Parker* this_thread_parker() {
       unlink(path.c_str());
       break;
     }
-    p.rd = r;
-    p.wr = w;
-    p.token = token;
-    p.path = path;
-    return &p;
+    c.rd = r;
+    c.wr = w;
+    c.token = token;
+    c.path = path;
+    return &c;
   }
   failed = true;
   return nullptr;
 }
 
+uint64_t token_of(const Channel& c) { return c.token; }
+
+void clear(Channel& c) {
+  char buf[64];
+  while (read(c.rd, buf, sizeof buf) > 0) {}
+}
+
+Rest rest(Channel& c, int64_t until_ns) {
+  int ms = -1;
+  if (until_ns >= 0) {
+    int64_t left = (until_ns - monotonic_ns() + 999999) / 1000000;
+    if (left < 0) left = 0;
+    ms = left > INT_MAX ? INT_MAX : int(left);
+  }
+  pollfd pfd{c.rd, POLLIN, 0};
+  int r = poll(&pfd, 1, ms);
+  if (r > 0) { clear(c); return Rest::kSignalled; }
+  if (r < 0 && errno != EINTR) return Rest::kFailed;
+  return Rest::kAgain;
+}
+
+// True when a byte is (or already was) waiting in the FIFO; false when nobody reads it (its
+// thread is gone: ENXIO, ENOENT) or it is not a FIFO.
 bool poke(uint64_t token) {
   const std::string& dir = dir_for_fifos();
   if (dir.empty()) return false;
@@ -116,5 +160,10 @@ bool poke(uint64_t token) {
   return ok;
 }
 
-}  // namespace posix
+void nap(int64_t ns) {
+  timespec ts{time_t(ns / 1000000000LL), long(ns % 1000000000LL)};
+  nanosleep(&ts, nullptr);
+}
+
+}  // namespace parking
 }  // namespace procsync
