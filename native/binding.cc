@@ -145,9 +145,15 @@ Napi::Value ThreadCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(env_data(info.Env())->host.thread_count()));
 }
 
-// loopWaits() -> whether async waits of this thread can sleep on its event loop (loop_waits.h)
-Napi::Value LoopWaitsAvailable(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), env_data(info.Env())->loop.available());
+// loopWaits() -> { available, waits }: whether async waits of this thread can sleep on its
+// event loop (loop_waits.h), and how many did so far
+Napi::Value LoopWaitsInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LoopWaits& l = env_data(env)->loop;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("available", l.available());
+  o.Set("waits", double(l.count()));
+  return o;
 }
 
 // childStatus(pid) -> 'running' | null (reaped / not our child) | Python-style exit code
@@ -216,7 +222,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threadId", Napi::Function::New(env, ThreadId));
   exports.Set("setJsThreadId", Napi::Function::New(env, SetJsThreadId));
   exports.Set("threadCount", Napi::Function::New(env, ThreadCount));
-  exports.Set("loopWaits", Napi::Function::New(env, LoopWaitsAvailable));
+  exports.Set("loopWaits", Napi::Function::New(env, LoopWaitsInfo));
   exports.Set("closeAll", Napi::Function::New(env, CloseAll));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
   exports.Set("childStatus", Napi::Function::New(env, ChildStatus));

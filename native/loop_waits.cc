@@ -1,5 +1,8 @@
 #include "loop_waits.h"
 
+#include <cstdlib>
+#include <cstring>
+
 namespace procsync {
 
 bool LoopWaits::available() { return start(); }
@@ -7,6 +10,9 @@ bool LoopWaits::available() { return start(); }
 bool LoopWaits::start() {
   if (tried_) return watcher_ != nullptr && !stopped_;
   tried_ = true;
+  const char* mode = getenv("PROCSYNC_LOOP_WAITS");
+  if (mode && strcmp(mode, "0") == 0) return false;
+  forced_ = mode && strcmp(mode, "1") == 0;
   if (napi_async_init(env_, nullptr, Napi::String::New(env_, "procsync.loopWait"), &async_context_) != napi_ok) {
     async_context_ = nullptr;
     return false;
@@ -29,6 +35,7 @@ uint32_t LoopWaits::submit(Napi::Env env, LoopOp op, Napi::Function cb, std::sha
   r->cb = Napi::Persistent(cb);
   Request& ref = *r;
   reqs_.emplace(id, std::move(r));
+  count_++;
   advance(id, ref);
   // Finished at once (the word changed since the JS fast path looked): delivered on the next
   // loop turn, never from inside this call.

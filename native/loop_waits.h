@@ -7,6 +7,9 @@
 // hand-off, as in a C futex ping-pong. Used for waits without a deadline whose op can be put in
 // the two steps of LoopOp (Semaphore acquire); everything else keeps the waiter threads.
 //
+// PROCSYNC_LOOP_WAITS=0 turns them off (waiter threads only), =1 uses them for every eligible
+// wait; unset, napi_util.cc chooses per wait (a waiter thread while spinning pays).
+//
 // Per environment, JS thread only. Request ids have kLoopIdBit set (AsyncHost's never do), so
 // native.cancel(id) knows which of the two to ask.
 #pragma once
@@ -52,8 +55,12 @@ class LoopWaits {
   void cancel(uint32_t id);
   // Env teardown: withdraws every armed wait, closes the ring and the loop handles. Idempotent.
   void shutdown();
-  // Whether this environment waits on its loop (for tests and diagnostics).
+  // Whether this environment can wait on its loop.
   bool available();
+  // PROCSYNC_LOOP_WAITS=1: every eligible wait uses the loop, whatever the spin says (tests).
+  bool forced() const { return forced_; }
+  // Waits that went through the loop so far (tests and diagnostics).
+  uint64_t count() const { return count_; }
 
  private:
   struct Request {
@@ -74,6 +81,8 @@ class LoopWaits {
   napi_env env_;
   bool tried_ = false;
   bool stopped_ = false;
+  bool forced_ = false;
+  uint64_t count_ = 0;
   std::unique_ptr<WordWatcher> watcher_;
   napi_async_context async_context_ = nullptr;
   std::unordered_map<uint32_t, std::unique_ptr<Request>> reqs_;

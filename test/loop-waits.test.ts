@@ -10,41 +10,65 @@ import { useTracked } from './helpers/track';
 const track = useTracked();
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { native } = require(path.join(__dirname, '..', 'dist', 'native.js'));
-const here: boolean = native.loopWaits();
+const here: boolean = native.loopWaits().available;
+type Loop = { available: boolean; waits: number };
 
 describe.each([
-  ['loop waits where available', {}],
+  ['the event loop (PROCSYNC_LOOP_WAITS=1: every eligible wait)', { PROCSYNC_LOOP_WAITS: '1' }],
   ['waiter threads (PROCSYNC_LOOP_WAITS=0)', { PROCSYNC_LOOP_WAITS: '0' }],
-])('async Semaphore acquire: %s', (_, env: NodeJS.ProcessEnv) => {
-  const threadsOnly = env.PROCSYNC_LOOP_WAITS === '0';
+])('async Semaphore acquire on %s', (_, env: NodeJS.ProcessEnv) => {
+  const loopOn = env.PROCSYNC_LOOP_WAITS === '1' && here;
+  // The path the waits took: all on the loop where it is on, none where it is off.
+  const expectPath = (loop: Loop, waits: number) => {
+    expect(loop.available).toBe(loopOn);
+    if (loopOn) expect(loop.waits).toBeGreaterThanOrEqual(waits);
+    else expect(loop.waits).toBe(0);
+  };
 
   it('an async ping-pong between two processes hands over every round', async () => {
     const a = track(new Semaphore(0));
     const b = track(new Semaphore(0));
-    const kids = [true, false].map((first) => startChild<{ loopWaits: boolean; threads: number }>('loop-waits.js', 'pingPong', [a, b, 2000, first], { env }));
+    const kids = [true, false].map((first) => startChild<{ loop: Loop; threads: number }>('loop-waits.js', 'pingPong', [a, b, 2000, first], { env }));
     const rs = (await Promise.all(kids.map((k) => k.done))).map(expectOk);
     for (const r of rs) {
-      expect(r.loopWaits).toBe(threadsOnly ? false : here);
-      // Loop waits need no waiter thread; the thread path made at least one.
-      if (r.loopWaits) expect(r.threads).toBe(0);
-      else expect(r.threads).toBeGreaterThan(0);
+      // Every round's acquire waited (or found the count at once: at least a few waited).
+      expectPath(r.loop, 1);
+      // The loop needs no waiter thread; the thread path made at least one.
+      expect(r.threads > 0).toBe(!loopOn);
     }
     expect(a.getValue()).toBe(0);
     expect(b.getValue()).toBe(0);
   });
 
   it('abort and close while waiting take nothing and leave no sleeper behind', async () => {
-    const r = await runChild<Record<string, unknown>>('loop-waits.js', 'cancelWhileWaiting', [], { env });
+    const r = await runChild<Record<string, unknown> & { loop: Loop }>('loop-waits.js', 'cancelWhileWaiting', [], { env });
     expect(r).toMatchObject({ armed: 1, abortCode: 'AbortError', afterAbort: 0, value: 1, closeCode: 'ERR_CLOSED', got: true });
+    expectPath(r.loop, 3);
   });
 
   it('1,000 waits pending at once all complete when released', async () => {
-    const r = await runChild<{ ok: boolean; armed: number; left: number; threads: number }>('loop-waits.js', 'many', [1000], { env, timeoutMs: 60_000 });
+    const r = await runChild<{ ok: boolean; armed: number; left: number; loop: Loop }>('loop-waits.js', 'many', [1000], { env, timeoutMs: 60_000 });
     expect(r).toMatchObject({ ok: true, armed: 1000, left: 0 });
+    expectPath(r.loop, 1000);
   });
 
   it('a worker terminated while waiting withdraws its sleeper', async () => {
     const r = await runChild<Record<string, unknown>>('loop-waits.js', 'terminateWaitingWorker', [], { env });
     expect(r).toMatchObject({ first: 'waiting', armed: 1, after: 0, value: 1 });
+  });
+});
+
+// Unset, each wait chooses: a waiter thread while spinning pays (the other process runs on
+// another CPU at the same time), the loop when it does not — as when both run on one CPU.
+describe('async Semaphore acquire, the default choice', () => {
+  it.skipIf(!here)('both processes on one CPU: the spin stops paying and the waits move to the event loop', async () => {
+    const a = track(new Semaphore(0));
+    const b = track(new Semaphore(0));
+    const kids = [true, false].map((first) =>
+      startChild<{ loop: Loop; threads: number }>('loop-waits.js', 'pingPong', [a, b, 2000, first], { wrap: ['taskset', '-c', '0'] }),
+    );
+    const rs = (await Promise.all(kids.map((k) => k.done))).map(expectOk);
+    for (const r of rs) expect(r.loop.waits).toBeGreaterThan(1000);
+    expect(a.getValue()).toBe(0);
   });
 });

@@ -16,7 +16,6 @@
 #include <uv.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
 
 namespace procsync {
@@ -210,9 +209,6 @@ class UringWatcher final : public WordWatcher {
 }  // namespace
 
 std::unique_ptr<WordWatcher> WordWatcher::open(napi_env env, std::function<void()> ready) {
-  // PROCSYNC_LOOP_WAITS=0 keeps async waits on waiter threads (diagnosis, tests of that path).
-  const char* off = getenv("PROCSYNC_LOOP_WAITS");
-  if (off && strcmp(off, "0") == 0) return nullptr;
   auto w = std::make_unique<UringWatcher>(std::move(ready));
   if (!w->init() || !w->attach(env)) return nullptr;
   return w;
