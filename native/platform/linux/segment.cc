@@ -151,7 +151,7 @@ void sweep_if_due() {
   sweep_segments();
 }
 
-std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* absent) {
+std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* absent, SegmentKey* key) {
   const std::string path = segment_path(spec.name);
   *absent = false;
   int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
@@ -178,6 +178,7 @@ std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* ab
     return nullptr;
   }
   uint64_t size = uint64_t(st.st_size);
+  *key = SegmentKey{uint64_t(st.st_dev), uint64_t(st.st_ino)};
   uint8_t* p = map_segment(fd, size);
   if (!p) { set_sys_error(err, "mmap", errno); close(fd); return nullptr; }
   auto m = std::make_shared<Mapping>(spec.name, fd, p, size, false);
@@ -209,7 +210,7 @@ std::string temp_name() {
 
 // Builds the segment under a temporary name and links it into place. Sets *exists when the
 // final name was taken meanwhile (the caller then opens that one).
-std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* exists) {
+std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* exists, SegmentKey* key) {
   *exists = false;
   uint64_t state_size = 0;
   bool too_large = false;
@@ -241,6 +242,7 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
   struct stat st;
   if (fstat(fd, &st) != 0) return fail("fstat");
   if (!S_ISREG(st.st_mode) || !check_owner(st, spec, err)) return discard();
+  *key = SegmentKey{uint64_t(st.st_dev), uint64_t(st.st_ino)};  // link() keeps the inode
   // The mode open() gave is cut by the umask; fchmod only when that changed it.
   if ((st.st_mode & 0777) != (spec.mode & 0777) && fchmod(fd, spec.mode & 0777) != 0) return fail("fchmod");
   if (!flock_shared(fd)) return fail("flock");
@@ -345,21 +347,16 @@ bool Mapping::detach() {
 }
 
 namespace {
-std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err);
+// Also gives the segment's key (device and inode, from the opener's own fstat).
+std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err, SegmentKey* key);
 }
 
 std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, OpenError* err) {
-  std::shared_ptr<Mapping> m = open_or_create(spec, err);
+  SegmentKey key;
+  std::shared_ptr<Mapping> m = open_or_create(spec, err, &key);
   if (!m) return nullptr;
   Header* h = reinterpret_cast<Header*>(m->base());
   std::string why;
-  struct stat st;
-  if (fstat(int(m->handle()), &st) != 0) {
-    set_sys_error(err, "fstat", errno);
-    m->detach();
-    return nullptr;
-  }
-  const SegmentKey key{uint64_t(st.st_dev), uint64_t(st.st_ino)};
   auto id = ids->get(m->handle(), key, &h->next_user, m->users(), kUserEntries, &why);
   if (!id) {
     err->code = "ERR_CORRUPT";
@@ -391,7 +388,7 @@ std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, 
 }
 
 namespace {
-std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err) {
+std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err, SegmentKey* key) {
   if (!valid_name(spec.name)) {
     err->code = "ERR_INVALID_NAME";
     err->message = "invalid name";
@@ -401,7 +398,7 @@ std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err) {
   for (int attempt = 0; attempt < kOpenRetries; attempt++) {
     if (spec.how != OpenHow::kCreate) {
       bool absent = false;
-      auto m = try_open(spec, err, &absent);
+      auto m = try_open(spec, err, &absent, key);
       if (m || !absent) return m;
       if (spec.how == OpenHow::kOpen) {
         err->code = "ERR_NOT_FOUND";
@@ -410,7 +407,7 @@ std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err) {
       }
     }
     bool exists = false;
-    auto m = try_create(spec, err, &exists);
+    auto m = try_create(spec, err, &exists, key);
     if (m || !exists) return m;
     if (spec.how == OpenHow::kCreate) {
       err->code = "ERR_EXISTS";
