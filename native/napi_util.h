@@ -81,6 +81,7 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
     // versions run the finalizer themselves and the wrapper then frees its data again (a double
     // free); here a refusal leaks one shared_ptr at worst, never frees it twice.
     auto* keep = new std::shared_ptr<Mapping>(mapping_);
+    keep_ = keep;
     napi_value ab;
     napi_status st = napi_create_external_arraybuffer(
         env, mapping_->base(), size_t(mapping_->size()),
@@ -132,11 +133,20 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
     if (!mapping_) return Napi::Boolean::New(env, false);
     bool removed = mapping_->detach();
     if (!buffer_.IsEmpty()) {
-      // Views over a closed segment become empty instead of pointing at memory that may be
-      // unmapped once the last reference goes.
+      // Views over a closed segment become empty. Once the buffer is detached by us, its own
+      // reference to the mapping goes now rather than when the garbage collector finalizes the
+      // buffer: the memory is unmapped at close() unless an in-flight operation still holds it
+      // (an unlinked segment's pages are only freed then; and deferred munmaps, ~3 µs each,
+      // landed in whatever ran at the next GC — in the bench, the next opens). keep_ is still
+      // valid: buffer_ holds the buffer, and Node runs the finalizer later, on this thread.
+      // A buffer found detached already (transferred elsewhere) keeps its reference.
       Napi::ArrayBuffer ab = buffer_.Value();
-      if (!ab.IsDetached()) ab.Detach();
+      if (!ab.IsDetached()) {
+        ab.Detach();
+        if (ab.IsDetached()) keep_->reset();
+      }
       buffer_.Reset();
+      keep_ = nullptr;
     }
     mapping_.reset();
     return Napi::Boolean::New(env, removed);
@@ -144,6 +154,8 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
 
   std::shared_ptr<Mapping> mapping_;
   Napi::Reference<Napi::ArrayBuffer> buffer_;
+  // The buffer's reference to the mapping (freed by the buffer's finalizer), while buffer_ is set.
+  std::shared_ptr<Mapping>* keep_ = nullptr;
 };
 
 // Type tag of segment handle objects (set in open()).
