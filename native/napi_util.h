@@ -81,7 +81,6 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
     // versions run the finalizer themselves and the wrapper then frees its data again (a double
     // free); here a refusal leaks one shared_ptr at worst, never frees it twice.
     auto* keep = new std::shared_ptr<Mapping>(mapping_);
-    keep_ = keep;
     napi_value ab;
     napi_status st = napi_create_external_arraybuffer(
         env, mapping_->base(), size_t(mapping_->size()),
@@ -93,11 +92,12 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
       return env.Null();
     }
     buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, ab));
+    keep_ = keep;
     return Napi::ArrayBuffer(env, ab);
   }
 
-  // The numbers of seg.info() written into a Float64Array (kInfoFields of them, in the order of
-  // lib/native.ts's segmentInfo()); returns the name. lib/native.ts builds the info object in
+  // The numbers of seg.info() written into a Float64Array (kInfoFields of them, in the order
+  // lib/native.ts reads them); returns the name. lib/native.ts builds the info object in
   // JS: a native object of a dozen named properties cost ~4 µs, a quarter of a named open.
   Napi::Value Fields(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
