@@ -55,9 +55,9 @@ std::shared_ptr<Identity> IdentityCache::get(NativeHandle h, const SegmentKey& k
                                              UserEntry* users, uint32_t n_users, std::string* why) {
   const int fd = int(h);
   if (auto cached_ident = cached(key)) return cached_ident;
-  // The lock is taken on the caller's own file description of the segment (an open() of its
-  // path, never a dup, which would share another handle's description), which the identity
-  // then owns: the lock lives exactly as long as the identity, and the same description also
+  // The lock is taken on the caller's fresh file description of the segment (an open() of its
+  // path; a dup would share another description and its locks), which the identity then
+  // owns: the lock lives exactly as long as the identity, and the same description also
   // carries the thread's flock on the segment (segment.cc), so a thread needs one fd per
   // segment. (It used to reopen /proc/self/fd/N for a second description: one more fd per
   // segment per thread — EMFILE at 10,000 segments — and ~7 µs per open.)
