@@ -48,6 +48,8 @@ class Identity {
   Identity& operator=(const Identity&) = delete;
 
   uint32_t id() const { return id_; }
+  // What holds the id's lock (linux: the thread's file description of the segment).
+  NativeHandle handle() const { return handle_; }
   // Whether the user `id` of this segment is alive. This identity is alive by definition; an
   // id nobody holds (including 0) is dead; when the kernel cannot answer, alive (never take
   // over on a doubt).
@@ -66,6 +68,11 @@ class Identity {
   uint32_t id_;
   SegmentKey segment_;   // windows: names the other users' mutexes; unused elsewhere
   mutable std::atomic<uint64_t> recent_[4] = {};
+
+ public:
+  // linux (segment.cc): how many of this thread's open handles of the segment hold its flock
+  // through this identity's description (one fd per segment per thread); unused elsewhere.
+  std::atomic<uint32_t> claims{0};
 };
 
 // One entry of the segment's users table (layout.h). `thread`: the user's worker_threads
@@ -85,6 +92,8 @@ class IdentityCache {
  public:
   // The identity of this thread in the segment `key`, open as `h`, whose header holds the id
   // counter and whose users table has `n_users` entries. nullptr with `why` filled on failure.
+  // linux: a new identity is made on `h` itself and owns it from then on (its handle() is h);
+  // when the thread already has one, `h` stays the caller's.
   std::shared_ptr<Identity> get(NativeHandle h, const SegmentKey& key, uint32_t* counter, UserEntry* users,
                                 uint32_t n_users, std::string* why);
 

@@ -58,6 +58,9 @@ class Mapping {
   // The backend's handle of the segment (linux: the segment file; posix: its lock file;
   // windows: the file mapping).
   NativeHandle handle() const { return handle_; }
+  // linux: once the identity is attached, the handle is the identity's file description (the
+  // thread's one fd of the segment, segment.cc), no longer one of the mapping's own.
+  void set_handle(NativeHandle h) { handle_ = h; }
 
   // Gives up this process's claim (flock) and unlinks the name if it was the last user.
   // Idempotent. Returns true when it removed the name.

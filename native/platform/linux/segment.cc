@@ -151,7 +151,7 @@ void sweep_if_due() {
   sweep_segments();
 }
 
-std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* absent) {
+std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* absent, SegmentKey* key) {
   const std::string path = segment_path(spec.name);
   *absent = false;
   int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
@@ -178,6 +178,7 @@ std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* ab
     return nullptr;
   }
   uint64_t size = uint64_t(st.st_size);
+  *key = SegmentKey{uint64_t(st.st_dev), uint64_t(st.st_ino)};
   uint8_t* p = map_segment(fd, size);
   if (!p) { set_sys_error(err, "mmap", errno); close(fd); return nullptr; }
   auto m = std::make_shared<Mapping>(spec.name, fd, p, size, false);
@@ -209,7 +210,7 @@ std::string temp_name() {
 
 // Builds the segment under a temporary name and links it into place. Sets *exists when the
 // final name was taken meanwhile (the caller then opens that one).
-std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* exists) {
+std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* exists, SegmentKey* key) {
   *exists = false;
   uint64_t state_size = 0;
   bool too_large = false;
@@ -241,6 +242,7 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
   struct stat st;
   if (fstat(fd, &st) != 0) return fail("fstat");
   if (!S_ISREG(st.st_mode) || !check_owner(st, spec, err)) return discard();
+  *key = SegmentKey{uint64_t(st.st_dev), uint64_t(st.st_ino)};  // link() keeps the inode
   // The mode open() gave is cut by the umask; fchmod only when that changed it.
   if ((st.st_mode & 0777) != (spec.mode & 0777) && fchmod(fd, spec.mode & 0777) != 0) return fail("fchmod");
   if (!flock_shared(fd)) return fail("flock");
@@ -289,51 +291,72 @@ void Mapping::set_persistent() {
   __atomic_fetch_or(&reinterpret_cast<Header*>(base_)->flags, kFlagPersistent, __ATOMIC_SEQ_CST);
 }
 
+// A thread's claim on a segment is one shared flock, on its own file description until the
+// thread's identity is attached, then on the identity's description, shared by all of the
+// thread's handles of the segment (Identity::claims counts them): one fd per segment per
+// thread. In-flight async waits keep the identity (its user lock) after the handles are closed,
+// but not the claim: the last handle's detach() gives the flock up and removes the segment if
+// nobody else holds it, as before.
+namespace {
+// Drops this thread's flock on `fd`; when no other description holds one (LOCK_EX|LOCK_NB),
+// this was the segment's last user: unlinks the name (unless persistent). Returns whether it did.
+bool give_up_claim(int fd, const Mapping& m) {
+  bool removed = false;
+  flock(fd, LOCK_UN);
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    bool persistent = __atomic_load_n(&m.header().flags, __ATOMIC_SEQ_CST) & kFlagPersistent;
+    const std::string path = segment_path(m.name());
+    // Unlink only if the name still refers to our file (it may have been unlinked and
+    // re-created by someone else, whose segment is not ours to remove).
+    if (!persistent && same_file(fd, path)) removed = unlink(path.c_str()) == 0;
+    flock(fd, LOCK_UN);
+  }
+  return removed;
+}
+}  // namespace
+
 void Mapping::abandon() {
-  identity_.reset();
+  std::shared_ptr<Identity> id = std::move(identity_);
   if (handle_ < 0) return;
-  flock(handle_, LOCK_UN);
-  close(handle_);
+  const int fd = int(handle_);
   handle_ = kNoHandle;
+  if (!id) {
+    flock(fd, LOCK_UN);
+    close(fd);
+  } else if (id->claims.fetch_sub(1) == 1) {
+    flock(fd, LOCK_UN);  // the identity closes the description when it goes
+  }
 }
 
 bool Mapping::detach() {
-  identity_.reset();  // this handle no longer speaks for the thread (in-flight waits keep theirs)
+  // This handle no longer speaks for the thread (in-flight waits keep their identity).
+  std::shared_ptr<Identity> id = std::move(identity_);
   if (handle_ < 0) return false;
-  bool removed = false;
-  flock(handle_, LOCK_UN);
-  // LOCK_EX succeeds only if no other open file description holds a shared lock, i.e. no other
-  // process (or other handle of ours) has the segment open.
-  if (flock(handle_, LOCK_EX | LOCK_NB) == 0) {
-    bool persistent = __atomic_load_n(&header().flags, __ATOMIC_SEQ_CST) & kFlagPersistent;
-    const std::string path = segment_path(name_);
-    // Unlink only if the name still refers to our file (it may have been unlinked and
-    // re-created by someone else, whose segment is not ours to remove).
-    if (!persistent && same_file(handle_, path)) removed = unlink(path.c_str()) == 0;
-    flock(handle_, LOCK_UN);
-  }
-  close(handle_);
+  const int fd = int(handle_);
   handle_ = kNoHandle;
+  bool removed = false;
+  if (!id) {
+    removed = give_up_claim(fd, *this);
+    close(fd);
+  } else if (id->claims.fetch_sub(1) == 1) {
+    removed = give_up_claim(fd, *this);  // the thread's last handle of the segment
+  }
+  id.reset();
   sweep_if_due();
   return removed;
 }
 
 namespace {
-std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err);
+// Also gives the segment's key (device and inode, from the opener's own fstat).
+std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err, SegmentKey* key);
 }
 
 std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, OpenError* err) {
-  std::shared_ptr<Mapping> m = open_or_create(spec, err);
+  SegmentKey key;
+  std::shared_ptr<Mapping> m = open_or_create(spec, err, &key);
   if (!m) return nullptr;
   Header* h = reinterpret_cast<Header*>(m->base());
   std::string why;
-  struct stat st;
-  if (fstat(int(m->handle()), &st) != 0) {
-    set_sys_error(err, "fstat", errno);
-    m->detach();
-    return nullptr;
-  }
-  const SegmentKey key{uint64_t(st.st_dev), uint64_t(st.st_ino)};
   auto id = ids->get(m->handle(), key, &h->next_user, m->users(), kUserEntries, &why);
   if (!id) {
     err->code = "ERR_CORRUPT";
@@ -341,12 +364,31 @@ std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, 
     m->detach();
     return nullptr;
   }
+  const int own = int(m->handle());
+  if (id->handle() != own) {
+    // The thread has the segment open already: its identity's description carries the claim
+    // (taken again if the thread's other handles were all closed while a wait kept the
+    // identity; our own flock covers the moment in between, so nobody can remove it).
+    if (id->claims.fetch_add(1) == 0 && !flock_shared(int(id->handle()))) {
+      id->claims.fetch_sub(1);
+      set_sys_error(err, "flock", errno);
+      m->detach();
+      return nullptr;
+    }
+    // Unlocked explicitly: the mapping made from `own` keeps its description (and a flock on
+    // it) alive after close().
+    flock(own, LOCK_UN);
+    close(own);
+  } else {
+    id->claims.fetch_add(1);  // a new identity: `own` is its description now
+  }
+  m->set_handle(id->handle());
   m->set_identity(std::move(id));
   return m;
 }
 
 namespace {
-std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err) {
+std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err, SegmentKey* key) {
   if (!valid_name(spec.name)) {
     err->code = "ERR_INVALID_NAME";
     err->message = "invalid name";
@@ -356,7 +398,7 @@ std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err) {
   for (int attempt = 0; attempt < kOpenRetries; attempt++) {
     if (spec.how != OpenHow::kCreate) {
       bool absent = false;
-      auto m = try_open(spec, err, &absent);
+      auto m = try_open(spec, err, &absent, key);
       if (m || !absent) return m;
       if (spec.how == OpenHow::kOpen) {
         err->code = "ERR_NOT_FOUND";
@@ -365,7 +407,7 @@ std::shared_ptr<Mapping> open_or_create(const OpenSpec& spec, OpenError* err) {
       }
     }
     bool exists = false;
-    auto m = try_create(spec, err, &exists);
+    auto m = try_create(spec, err, &exists, key);
     if (m || !exists) return m;
     if (spec.how == OpenHow::kCreate) {
       err->code = "ERR_EXISTS";
