@@ -3,6 +3,7 @@
 // the other segment; garbage is refused with a TypeError or ERR_CLOSED, never a crash.
 import { describe, it, expect } from 'vitest';
 import * as path from 'path';
+import { execFileSync } from 'child_process';
 import { Semaphore } from 'procsync';
 import { useTracked } from './helpers/track';
 
@@ -39,5 +40,23 @@ describe('segment handles', () => {
       expect(() => native.wake(bad, off, 1), String(bad)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
     }
     expect(a.getValue()).toBe(0);
+  });
+});
+
+describe('the numbers the fast paths index with', () => {
+  // A user id or state offset that arrives as a double (e.g. read from a Float64Array) makes
+  // every Atomics index and value derived from it a double, and V8's Atomics calls take their
+  // slow conversion path: the Lock pair nearly doubled once. Checked with V8's own %IsSmi.
+  it('are small integers (Smis), not doubles', () => {
+    const code = `
+      const { Lock, RLock, Semaphore, RWLock } = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const out = [];
+      for (const p of [new Lock(), new RLock(), new Semaphore(1), new RWLock()]) {
+        out.push([p.kind, %IsSmi(p.me), %IsSmi(p.base), %IsSmi(p.info.stateOffset), p.w === undefined || %IsSmi(p.w)]);
+        p.close();
+      }
+      console.log(JSON.stringify(out));`;
+    const r = execFileSync(process.execPath, ['--allow-natives-syntax', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+    for (const [kind, ...smis] of JSON.parse(r) as [string, ...boolean[]][]) expect(smis, kind).toEqual([true, true, true, true]);
   });
 });
