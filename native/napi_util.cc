@@ -1,8 +1,5 @@
 #include "napi_util.h"
 
-#include <algorithm>
-
-#include "spin.h"
 #include "wait.h"
 #include "layout.h"
 
@@ -144,26 +141,23 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn&
 }
 
 namespace {
-// An async wait that could sleep on the event loop (which never spins) goes to a waiter thread
-// instead while spinning pays (word_spin(): the other side has been releasing within a spin,
-// i.e. it runs on another CPU at the same time): across two CPUs a spin hands over in well
-// under a µs where waking a sleeping thread costs tens of µs on a VM. On one CPU, or when the
-// other side is not running, the spin fails, its budget collapses and the loop takes over with
-// one wake-up per hand-off. While the loop serves, the spin is re-tried now and then — one
-// waiter-thread wait with a probe spin after kSpinCheckMin loop waits, the interval doubling
-// while probes fail (up to kSpinCheckMax), so that on one CPU a probe costs < 0.05 µs per wait.
-constexpr uint32_t kSpinCheckMin = 64, kSpinCheckMax = 4096;
-bool spin_pays_for_async(EnvData* d) {
-  if (!d->loop.available() || d->loop.forced()) return false;
-  if (word_spin().paying()) {
-    d->spin_check_every = kSpinCheckMin;
-    return true;
-  }
-  if (++d->loop_submits < d->spin_check_every) return false;
-  d->loop_submits = 0;
-  d->spin_check_every = std::min(kSpinCheckMax, d->spin_check_every * 2);
-  word_spin().probe_next();
-  return true;
+// Which async waits sleep on the event loop (loop_waits.h) rather than on a waiter thread: those
+// of a process that can run on one CPU only (its affinity, or a one-CPU machine). There the
+// waiter thread's spin competes for the CPU with the very process that would release, and the
+// thread hops (JS thread -> waiter thread -> JS thread) are context switches on that CPU; the
+// loop needs one wake-up per hand-off. A process free to run on several CPUs keeps the waiter
+// thread, whose spin catches a hand-off from a process running on another CPU in well under a
+// µs. Measured in one bench session (sem_pingpong_async, medians of 5 reps, two runs each):
+// unpinned, waiter threads 14.6-17.5 µs against 28-29 µs on the loop; both processes on one CPU,
+// 38-40 µs against 14-19 µs. A choice per wait that followed the spin's success instead settled
+// on the loop unpinned too: once both sides sleep, neither side's spin can succeed again.
+// The affinity is asked again every kAffinityEvery eligible waits (taskset -p can change it).
+constexpr uint32_t kAffinityEvery = 1024;
+bool wait_on_loop(EnvData* d) {
+  if (!d->loop.available()) return false;
+  if (d->loop.forced()) return true;
+  if (d->loop_submits++ % kAffinityEvery == 0) d->one_cpu = allowed_cpus() <= 1;
+  return d->one_cpu;
 }
 }  // namespace
 
@@ -172,7 +166,7 @@ Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, Segme
   Napi::Env env = info.Env();
   if (has_callback(info, cb_index)) {
     Napi::Value cb = info[cb_index];
-    if (loop_op.attempt && deadline == -1 && !spin_pays_for_async(env_data(env))) {
+    if (loop_op.attempt && deadline == -1 && wait_on_loop(env_data(env))) {
       uint32_t id = env_data(env)->loop.submit(env, std::move(loop_op), cb.As<Napi::Function>(), s->mapping());
       if (id) return Napi::Number::New(env, id);
     }

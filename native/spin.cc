@@ -23,14 +23,6 @@ SpinBudget AdaptiveSpin::budget() {
   return {probe_ns_, true};
 }
 
-bool AdaptiveSpin::paying() const {
-  return multi_cpu() && budget_ns_.load(std::memory_order_relaxed) >= kMinSpinNs;
-}
-
-void AdaptiveSpin::probe_next() {
-  waits_since_probe_.store(probe_every_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-}
-
 void AdaptiveSpin::report(const SpinBudget& b, bool succeeded) {
   if (b.probe) {
     if (succeeded) {

@@ -34,12 +34,6 @@ class AdaptiveSpin {
   SpinBudget budget();
   // Reports how the spin that used `b` ended.
   void report(const SpinBudget& b, bool succeeded);
-  // Whether spins have been paying off lately (the budget is not collapsed); no side effects.
-  // An async wait asks this to choose between a waiter thread, which spins before it sleeps,
-  // and the event loop, which never spins (loop_waits.h).
-  bool paying() const;
-  // Makes the next budget() of a collapsed spin a probe.
-  void probe_next();
 
  private:
   const int64_t max_ns_, probe_ns_;

@@ -33,6 +33,8 @@ void wake_word(uint32_t* word, int32_t n);
 uint32_t current_tid();
 // Online CPUs: spinning never pays on one.
 int cpu_count();
+// CPUs this process may run on (its affinity; cpu_count() where the platform has none to ask).
+int allowed_cpus();
 
 // Exit status of a child process without reaping it (Process.joinSync while the event loop,
 // which reaps children, is blocked): kChildRunning, kChildGone (already reaped, or not our

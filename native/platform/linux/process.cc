@@ -1,4 +1,5 @@
 // Threads, CPUs and child processes on Linux.
+#include <sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,13 @@ uint32_t current_tid() { return uint32_t(syscall(SYS_gettid)); }
 int cpu_count() {
   static const int n = int(sysconf(_SC_NPROCESSORS_ONLN));
   return n;
+}
+
+int allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpu_count();
+  return CPU_COUNT(&set);
 }
 
 int child_status(int pid) {

@@ -49,6 +49,9 @@ int cpu_count() {
   return n;
 }
 
+// Not asked here: only the linux backend's loop waits use it (napi_util.cc).
+int allowed_cpus() { return cpu_count(); }
+
 int child_status(int pid) {
 #ifdef __linux__
   // The Linux build: waitid is late there (platform/linux/zombie.h); macOS and the BSDs have no

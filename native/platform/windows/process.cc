@@ -17,6 +17,9 @@ int cpu_count() {
   return n;
 }
 
+// Not asked here: only the linux backend's loop waits use it (napi_util.cc).
+int allowed_cpus() { return cpu_count(); }
+
 int64_t monotonic_ns() {
   static const int64_t freq = [] {
     LARGE_INTEGER f;
