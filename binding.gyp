@@ -38,6 +38,7 @@
       "conditions": [
         ["backend=='linux'", {
           "sources": [
+            "native/platform/posix_clocks.cc",
             "native/platform/linux/wait.cc",
             "native/platform/linux/segment.cc",
             "native/platform/linux/liveness.cc",
@@ -47,6 +48,7 @@
         }],
         ["backend=='posix'", {
           "sources": [
+            "native/platform/posix_clocks.cc",
             "native/platform/posix/names.cc",
             "native/platform/posix/lockfiles.cc",
             "native/platform/posix/words.cc",

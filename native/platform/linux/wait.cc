@@ -1,5 +1,5 @@
 // Linux word waits: futex without FUTEX_PRIVATE_FLAG, so sleepers and wakers in different
-// processes meet on the same physical page; CLOCK_MONOTONIC.
+// processes meet on the same physical page. The clocks: platform/posix_clocks.cc.
 #include <cerrno>
 #include <ctime>
 #include <linux/futex.h>
@@ -9,18 +9,6 @@
 #include "platform/platform.h"
 
 namespace procsync {
-
-int64_t monotonic_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t realtime_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns) {
   timespec ts;

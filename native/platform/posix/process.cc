@@ -1,4 +1,4 @@
-// Threads, CPUs, clocks and child processes (POSIX calls only).
+// Threads, CPUs and child processes (POSIX calls only). The clocks: platform/posix_clocks.cc.
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,18 +30,6 @@ uint32_t current_tid() {
   thread_local uint32_t mine = next.fetch_add(1);
   return mine;
 #endif
-}
-
-int64_t monotonic_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t realtime_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 int cpu_count() {
