@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "platform/platform.h"
+
 namespace procsync {
 
 bool LoopWaits::available() { return start(); }
@@ -35,8 +37,12 @@ uint32_t LoopWaits::submit(Napi::Env env, LoopOp op, Napi::Function cb, std::sha
   r->cb = Napi::Persistent(cb);
   Request& ref = *r;
   reqs_.emplace(id, std::move(r));
+  if (!advance(id, ref)) {
+    // The kernel refused the wait (e.g. its queues are full): the caller's waiter thread takes it.
+    reqs_.erase(id);
+    return 0;
+  }
   count_++;
-  advance(id, ref);
   // Finished at once (the word changed since the JS fast path looked): delivered on the next
   // loop turn, never from inside this call.
   if (ref.finished) watcher_->post();
@@ -45,20 +51,21 @@ uint32_t LoopWaits::submit(Napi::Env env, LoopOp op, Napi::Function cb, std::sha
   return id;
 }
 
-void LoopWaits::advance(uint32_t id, Request& r) {
+bool LoopWaits::advance(uint32_t id, Request& r) {
   OpResult res;
   uint32_t* word = nullptr;
   uint32_t expected = 0;
   if (r.op.attempt(&res, &word, &expected)) {
     finish(r, res);
-    return;
+    return true;
   }
   if (!watcher_->arm(id, word, expected)) {
     r.op.withdraw();
-    finish(r, {kErrSys, 0});
-    return;
+    return false;
   }
   r.armed = true;
+  r.word = word;
+  return true;
 }
 
 void LoopWaits::finish(Request& r, OpResult res) {
@@ -73,7 +80,10 @@ void LoopWaits::cancel(uint32_t id) {
   if (r.cancelled) return;
   r.cancelled = true;
   if (r.armed) {
-    watcher_->cancel(id);  // completes the kernel wait; on_ready() reports kCancelled
+    // Completes the kernel wait; on_ready() reports kCancelled. Should the kernel refuse the
+    // cancel, a wake-up of the word completes it too (spurious for its other sleepers, who
+    // re-check), as AsyncHost::cancel does.
+    if (!watcher_->cancel(id)) wake_word(r.word, INT32_MAX);
   } else if (r.finished && (r.result.code == kOk || r.result.code == kOwnerDied)) {
     // Took, not delivered yet: give it back now (see AsyncHost::cancel for why not later).
     if (r.op.undo) r.op.undo();
@@ -93,8 +103,8 @@ void LoopWaits::on_ready() {
     r.op.withdraw();
     if (r.cancelled) {
       finish(r, {kCancelled, 0});
-    } else {
-      advance(uint32_t(t), r);
+    } else if (!advance(uint32_t(t), r)) {
+      finish(r, {kErrSys, 0});  // re-arming refused: reported, never left hanging
     }
   }
   // Deliver every finished request. A callback may submit or cancel (the JS layer starts its

@@ -69,12 +69,14 @@ class LoopWaits {
     Napi::FunctionReference cb;
     OpResult result;
     bool armed = false;     // a kernel wait is registered
+    uint32_t* word = nullptr;  // the word it sleeps on
     bool finished = false;  // result set, delivery pending
     bool cancelled = false;
   };
   bool start();  // opens the watcher and the loop handles, once
-  // Tries r's op again (or first): finishes it, or arms its kernel wait.
-  void advance(uint32_t id, Request& r);
+  // Tries r's op again (or first): finishes it, or arms its kernel wait; false (announcement
+  // withdrawn) when the kernel refused the wait.
+  bool advance(uint32_t id, Request& r);
   void finish(Request& r, OpResult res);
   void on_ready();  // a completion or an immediate result: deliver what finished
 

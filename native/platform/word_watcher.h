@@ -33,8 +33,9 @@ class WordWatcher {
   // woken, when the word did not hold `expected`, or when cancelled. The word's memory must
   // stay mapped until then. False: could not be submitted.
   virtual bool arm(uint64_t token, uint32_t* word, uint32_t expected) = 0;
-  // Asks an armed wait to complete now (it still completes once, with its token).
-  virtual void cancel(uint64_t token) = 0;
+  // Asks an armed wait to complete now (it still completes once, with its token). False: the
+  // request could not be submitted.
+  virtual bool cancel(uint64_t token) = 0;
   // Appends the tokens of completed waits.
   virtual void collect(std::vector<uint64_t>* tokens) = 0;
   // Runs `ready` on the next loop turn (a result known before any wait was armed).

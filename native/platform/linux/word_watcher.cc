@@ -129,13 +129,13 @@ class UringWatcher final : public WordWatcher {
     return submit();
   }
 
-  void cancel(uint64_t token) override {
+  bool cancel(uint64_t token) override {
     io_uring_sqe* s = next_sqe();
     s->opcode = IORING_OP_ASYNC_CANCEL;
     s->fd = -1;
     s->addr = token;
     s->user_data = kCancelToken;
-    submit();
+    return submit();
   }
 
   void collect(std::vector<uint64_t>* tokens) override {
