@@ -3,10 +3,9 @@
 // An async wait normally runs on a waiter thread (waiter.h): per hand-off the JS thread wakes
 // that thread, it sleeps on the word, is woken by the releaser, and wakes the JS thread's loop
 // — three to four context switches where a C futex ping-pong pays one (docs/design.md, "Async
-// hand-off"). A WordWatcher lets the kernel do the waiting instead: arm() registers a futex
-// wait on a shared word, and fd() becomes readable once it completed, so the JS thread's own
-// event loop (which polls the kernel's completion queue) is the one woken by the releaser's
-// plain futex wake.
+// waits on the event loop itself"). A WordWatcher lets the kernel do the waiting instead: arm()
+// registers a futex wait on a shared word, and the event loop, which polls the watcher, is the
+// one woken by the releaser's plain futex wake; `ready` then collects the completions.
 //
 // Linux: io_uring's IORING_OP_FUTEX_WAIT (kernel 6.7 and later). open() returns nullptr where
 // that is missing or refused (older kernels, seccomp profiles that block io_uring, other
