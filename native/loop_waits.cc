@@ -23,7 +23,7 @@ bool LoopWaits::start() {
   return watcher_ != nullptr;
 }
 
-uint32_t LoopWaits::submit(Napi::Env env, LoopOp op, Napi::Function cb, std::shared_ptr<Mapping> keep) {
+uint32_t LoopWaits::submit(LoopOp op, Napi::Function cb, std::shared_ptr<Mapping> keep) {
   if (!start()) return 0;
   uint32_t id;
   do {
@@ -46,7 +46,6 @@ uint32_t LoopWaits::submit(Napi::Env env, LoopOp op, Napi::Function cb, std::sha
   // Finished at once (the word changed since the JS fast path looked): delivered on the next
   // loop turn, never from inside this call.
   if (ref.finished) watcher_->post();
-  (void)env;
   watcher_->keep_alive(true);
   return id;
 }

@@ -49,7 +49,7 @@ class LoopWaits {
   // Starts `op`; cb(code, value) runs on the JS thread when it finished (also after a cancel).
   // Returns the request id, or 0 when loop waits are not available here (the caller then uses
   // the waiter threads). `keep` holds the words mapped.
-  uint32_t submit(Napi::Env env, LoopOp op, Napi::Function cb, std::shared_ptr<Mapping> keep);
+  uint32_t submit(LoopOp op, Napi::Function cb, std::shared_ptr<Mapping> keep);
   // As AsyncHost::cancel: the callback still runs, with kCancelled unless it had finished; a
   // take not delivered yet is given back now.
   void cancel(uint32_t id);

@@ -167,7 +167,7 @@ Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, Segme
   if (has_callback(info, cb_index)) {
     Napi::Value cb = info[cb_index];
     if (loop_op.attempt && deadline == -1 && wait_on_loop(env_data(env))) {
-      uint32_t id = env_data(env)->loop.submit(env, std::move(loop_op), cb.As<Napi::Function>(), s->mapping());
+      uint32_t id = env_data(env)->loop.submit(std::move(loop_op), cb.As<Napi::Function>(), s->mapping());
       if (id) return Napi::Number::New(env, id);
     }
     UndoFn undo_fn;
