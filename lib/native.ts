@@ -187,7 +187,11 @@ function loadErrorMessage(root: string, e: Error & { code?: string }): string {
   return lines.join('\n');
 }
 
-export const native: Native = load();
+// A copy of the addon's exports with fast properties: the object the addon fills has ~50
+// entries added one by one and V8 keeps it in dictionary mode, so every `native.x` in a hot path
+// was a LoadIC call with a hash lookup (~4 % of a one-CPU Semaphore ping-pong's user time); a
+// spread copy is a plain object whose loads optimized code reads as fields.
+export const native: Native = { ...load() };
 // The core's own errors (ERR_NOT_FOUND, ERR_KIND_MISMATCH, ERR_CORRUPT, ...) are made with this
 // class, so every error of ours is a ProcsyncError at no cost per call. Argument errors stay
 // TypeError / RangeError.
