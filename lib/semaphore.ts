@@ -47,11 +47,16 @@ abstract class SemaphoreBase extends Primitive {
   }
 
   private tryTake(): boolean {
-    for (;;) {
-      const v = Atomics.load(this.i32, this.v);
-      if (v <= 0) return false;
-      if (Atomics.compareExchange(this.i32, this.v, v, v - 1) === v) return true;
+    // The first CAS guesses the value 1 (a mutex-like use, or a hand-off): then it takes in one
+    // Atomics call, and when the value is 0 its result says so as a load would. Each Atomics
+    // call is a builtin call in V8 (issue 15).
+    let v = Atomics.compareExchange(this.i32, this.v, 1, 0);
+    while (v > 1) {
+      const seen = Atomics.compareExchange(this.i32, this.v, v, v - 1);
+      if (seen === v) return true;
+      v = seen;
     }
+    return v === 1;
   }
 
   /** Blocking acquire (decrement); false on timeout. */
@@ -92,13 +97,16 @@ abstract class SemaphoreBase extends Primitive {
   }
 
   private add(n: number): void {
+    // Guesses the value 0 (a waiter to hand to, or a held mutex): one Atomics call then.
+    let v = 0;
     for (;;) {
-      const v = Atomics.load(this.i32, this.v);
       if (v + n > this.bound) {
         if (this.bound !== MAX) throw coded('ERR_RELEASED_TOO_MANY_TIMES', `${this.kind} released too many times`);
         throw outOfRange(`${this.kind} value would exceed ${MAX}`);
       }
-      if (Atomics.compareExchange(this.i32, this.v, v, v + n) === v) break;
+      const seen = Atomics.compareExchange(this.i32, this.v, v, v + n);
+      if (seen === v) break;
+      v = seen;
     }
     // Value first, then the sleepers count (seq_cst): a sleeper announces itself before it
     // re-checks the value in the futex, so one of the two sides always sees the other.

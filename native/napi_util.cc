@@ -2,6 +2,7 @@
 
 #include "wait.h"
 #include "layout.h"
+#include "spin.h"
 
 namespace procsync {
 
@@ -151,13 +152,10 @@ namespace {
 // unpinned, waiter threads 14.6-17.5 µs against 28-29 µs on the loop; both processes on one CPU,
 // 38-40 µs against 14-19 µs. A choice per wait that followed the spin's success instead settled
 // on the loop unpinned too: once both sides sleep, neither side's spin can succeed again.
-// The affinity is asked again every kAffinityEvery eligible waits (taskset -p can change it).
-constexpr uint32_t kAffinityEvery = 1024;
 bool wait_on_loop(EnvData* d) {
   if (!d->loop.available()) return false;
   if (d->loop.forced()) return true;
-  if (d->loop_submits++ % kAffinityEvery == 0) d->one_cpu = allowed_cpus() <= 1;
-  return d->one_cpu;
+  return one_cpu();
 }
 }  // namespace
 

@@ -25,10 +25,6 @@ struct EnvData {
   explicit EnvData(Napi::Env env) : host(env), loop(env) {}
   AsyncHost host;
   LoopWaits loop;  // async waits the event loop sleeps on itself, where the platform can
-  // Async waits that could have used `loop`, and whether this process can run on one CPU only,
-  // as last asked (napi_util.cc, wait_on_loop).
-  uint32_t loop_submits = 0;
-  bool one_cpu = false;
   IdentityCache identities;  // this thread's identity in each segment it uses (liveness.h)
   Napi::FunctionReference segment_ctor;
   Napi::FunctionReference error_ctor;  // ProcsyncError, set by lib/native.ts (setErrorClass)

@@ -9,12 +9,21 @@ namespace procsync {
 namespace {
 constexpr int64_t kMinSpinNs = 250;
 constexpr uint32_t kMinProbeEvery = 16, kMaxProbeEvery = 1024;
-
-bool multi_cpu() { return cpu_count() > 1; }
+// The affinity is asked again every kAffinityEvery calls of one_cpu(): `taskset -p` and cpuset
+// changes apply to a running process, and asking costs a syscall.
+constexpr uint32_t kAffinityEvery = 1024;
 }  // namespace
 
+bool one_cpu() {
+  static std::atomic<uint32_t> calls{0};
+  static std::atomic<bool> one{false};
+  if (calls.fetch_add(1, std::memory_order_relaxed) % kAffinityEvery == 0)
+    one.store(allowed_cpus() <= 1, std::memory_order_relaxed);
+  return one.load(std::memory_order_relaxed);
+}
+
 SpinBudget AdaptiveSpin::budget() {
-  if (!multi_cpu()) return {};
+  if (one_cpu()) return {};
   int64_t b = budget_ns_.load(std::memory_order_relaxed);
   if (b >= kMinSpinNs) return {b, false};
   uint32_t every = probe_every_.load(std::memory_order_relaxed);

@@ -18,6 +18,12 @@
 
 namespace procsync {
 
+// True when this process may run on one CPU only: a one-CPU machine, or an affinity (taskset,
+// a cpuset) of one CPU. Then nothing can change a word while its waiter spins — the process that
+// would is waiting for this CPU — so no spin, not even a probe, and async waits sleep on the
+// event loop (napi_util.cc). Cheap: the affinity is cached and asked again now and then.
+bool one_cpu();
+
 // One spin's allowance: ns == 0 means "don't spin".
 struct SpinBudget {
   int64_t ns = 0;
@@ -30,7 +36,7 @@ class AdaptiveSpin {
   constexpr AdaptiveSpin(int64_t max_ns, int64_t probe_ns)
       : max_ns_(max_ns), probe_ns_(probe_ns), budget_ns_(max_ns) {}
 
-  // The allowance for this wait. Never spins on a single-CPU machine.
+  // The allowance for this wait. Never spins where the process may run on one CPU only.
   SpinBudget budget();
   // Reports how the spin that used `b` ended.
   void report(const SpinBudget& b, bool succeeded);
