@@ -86,8 +86,10 @@ export interface Native {
   /** The pid and worker_threads threadId (0: main thread) recorded for a user id, or null. */
   userHolder(seg: SegHandle, userId: number): Holder | null;
   setJsThreadId(threadId: number): void;
-  semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, timeout: number): number;
-  semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, timeout: number, cb: DoneCallback): number;
+  semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, wakerCpuOff: number, timeout: number): number;
+  semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, wakerCpuOff: number, timeout: number, cb: DoneCallback): number;
+  /** A release that found sleepers: wakes up to n and notes its CPU (native/spin.h). */
+  semWake(seg: SegHandle, valueOff: number, wakerCpuOff: number, n: number): void;
   eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
   eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
   layout: unknown;

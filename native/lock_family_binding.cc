@@ -4,6 +4,7 @@
 #include "lock.h"
 #include "napi_util.h"
 #include "semaphore_core.h"
+#include "spin.h"
 
 namespace procsync {
 namespace {
@@ -64,15 +65,16 @@ Napi::Value UserHolder(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// semAcquire(seg, valueOffset, sleepersOffset, timeoutMs, cb?)
+// semAcquire(seg, valueOffset, sleepersOffset, wakerCpuOffset, timeoutMs, cb?)
 Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s = unwrap_segment(env, info[0]);
   if (!s) return env.Null();
   uint32_t* v = word_arg(env, s, info[1]);
   uint32_t* sl = v ? word_arg(env, s, info[2]) : nullptr;
+  const uint32_t* wc = sl ? word_arg(env, s, info[3]) : nullptr;
   int64_t deadline;
-  if (!v || !sl || !deadline_arg(env, info[3], &deadline)) return env.Null();
+  if (!wc || !deadline_arg(env, info[4], &deadline)) return env.Null();
   LoopOp loop;
   loop.attempt = [v, sl](OpResult* out, uint32_t** word, uint32_t* expected) {
     if (!semaphore_take_or_announce(v, sl, word, expected)) return false;
@@ -81,9 +83,25 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   };
   loop.withdraw = [sl] { semaphore_withdraw(sl); };
   loop.undo = [v, sl] { semaphore_give_back(v, sl); };
-  return run_or_submit(info, 4, s, deadline,
-                       [v, sl](const WaitCtx& ctx) { return semaphore_acquire(v, sl, ctx); },
+  loop.waker_cpu = wc;
+  return run_or_submit(info, 5, s, deadline,
+                       [v, sl, wc](const WaitCtx& ctx) { return semaphore_acquire(v, sl, wc, ctx); },
                        [v, sl](const WaitCtx&) { semaphore_give_back(v, sl); }, std::move(loop));
+}
+
+// semWake(seg, valueOffset, wakerCpuOffset, n): a release that found sleepers wakes up to n of
+// them and notes the CPU it runs on (spin.h).
+Napi::Value SemWake(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s = unwrap_segment(env, info[0]);
+  if (!s) return env.Null();
+  uint32_t* v = word_arg(env, s, info[1]);
+  uint32_t* wc = v ? word_arg(env, s, info[2]) : nullptr;
+  uint32_t n;
+  if (!wc || !u32_arg(env, info[3], &n, "count")) return env.Null();
+  note_waker_cpu(wc);
+  wake_word(v, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
+  return env.Undefined();
 }
 
 // eventWait(seg, stateOffset, sleepersOffset, expected, timeoutMs, cb?)
@@ -110,6 +128,7 @@ void register_lock_family(Napi::Env env, Napi::Object exports) {
   exports.Set("userPid", Napi::Function::New(env, UserPid));
   exports.Set("userHolder", Napi::Function::New(env, UserHolder));
   exports.Set("semAcquire", Napi::Function::New(env, SemAcquire));
+  exports.Set("semWake", Napi::Function::New(env, SemWake));
   exports.Set("eventWait", Napi::Function::New(env, EventWait));
 }
 

@@ -37,6 +37,9 @@ struct LoopOp {
   std::function<void()> withdraw;
   // Gives back what a successful attempt took, when the wait was cancelled before delivery.
   std::function<void()> undo;
+  // A word naming the CPU of the releaser that last woke a sleeper (spin.h), or null: a process
+  // pinned to one CPU waits on the loop unless that releaser runs on another CPU (napi_util.cc).
+  const uint32_t* waker_cpu = nullptr;
 };
 
 class LoopWaits {

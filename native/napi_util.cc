@@ -152,10 +152,10 @@ namespace {
 // unpinned, waiter threads 14.6-17.5 µs against 28-29 µs on the loop; both processes on one CPU,
 // 38-40 µs against 14-19 µs. A choice per wait that followed the spin's success instead settled
 // on the loop unpinned too: once both sides sleep, neither side's spin can succeed again.
-bool wait_on_loop(EnvData* d) {
+bool wait_on_loop(EnvData* d, const LoopOp& op) {
   if (!d->loop.available()) return false;
   if (d->loop.forced()) return true;
-  return one_cpu();
+  return one_cpu() && !(op.waker_cpu && waker_on_another_cpu(op.waker_cpu));
 }
 }  // namespace
 
@@ -164,7 +164,7 @@ Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, Segme
   Napi::Env env = info.Env();
   if (has_callback(info, cb_index)) {
     Napi::Value cb = info[cb_index];
-    if (loop_op.attempt && deadline == -1 && wait_on_loop(env_data(env))) {
+    if (loop_op.attempt && deadline == -1 && wait_on_loop(env_data(env), loop_op)) {
       uint32_t id = env_data(env)->loop.submit(std::move(loop_op), cb.As<Napi::Function>(), s->mapping());
       if (id) return Napi::Number::New(env, id);
     }

@@ -1,11 +1,12 @@
 #include "semaphore_core.h"
 
+#include "spin.h"
 #include "wait.h"
 
 namespace procsync {
 
-OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const WaitCtx& ctx) {
-  bool spun = false;
+OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const uint32_t* waker_cpu, const WaitCtx& ctx) {
+  bool spun = !spin_may_pay(waker_cpu);
   for (;;) {
     uint32_t v = load(value);
     if (v > 0) {

@@ -2,7 +2,8 @@
 // CAS fast paths and release, which check the same words). Not named semaphore.h: on the
 // include path that would shadow the system header that libuv's uv.h includes.
 // Word 0: the value (0 .. 2^31-1). Word 1: number of sleepers, so that a release only makes
-// the wake syscall when someone sleeps.
+// the wake syscall when someone sleeps. Word 2: the CPU (+ 1) of the last release that woke a
+// sleeper, a hint for where the next one will run (spin.h, note_waker_cpu); 0 unknown.
 #pragma once
 #include <cstdint>
 
@@ -12,8 +13,9 @@ namespace procsync {
 
 constexpr uint32_t kSemValueWord = 0;
 constexpr uint32_t kSemSleepersWord = 1;
+constexpr uint32_t kSemWakerCpuWord = 2;
 
-OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const WaitCtx& ctx);
+OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const uint32_t* waker_cpu, const WaitCtx& ctx);
 // Gives back one count taken by semaphore_acquire (an async acquire whose waiter gave up): the
 // same as lib/semaphore.ts's release(1), without the BoundedSemaphore check (it was taken).
 void semaphore_give_back(uint32_t* value, uint32_t* sleepers);

@@ -12,6 +12,8 @@ constexpr uint32_t kMinProbeEvery = 16, kMaxProbeEvery = 1024;
 // The affinity is asked again every kAffinityEvery calls of one_cpu(): `taskset -p` and cpuset
 // changes apply to a running process, and asking costs a syscall.
 constexpr uint32_t kAffinityEvery = 1024;
+
+bool multi_cpu() { return cpu_count() > 1; }
 }  // namespace
 
 bool one_cpu() {
@@ -22,8 +24,19 @@ bool one_cpu() {
   return one.load(std::memory_order_relaxed);
 }
 
+void note_waker_cpu(uint32_t* waker_cpu) {
+  int cpu = current_cpu();
+  // Written only when it changes: the word shares its cache line with the semaphore's value.
+  if (cpu >= 0 && load(waker_cpu) != uint32_t(cpu) + 1) store(waker_cpu, uint32_t(cpu) + 1);
+}
+
+bool waker_on_another_cpu(const uint32_t* waker_cpu) {
+  uint32_t w = load(waker_cpu);
+  return w != 0 && w != uint32_t(current_cpu() + 1);
+}
+
 SpinBudget AdaptiveSpin::budget() {
-  if (one_cpu()) return {};
+  if (!multi_cpu()) return {};
   int64_t b = budget_ns_.load(std::memory_order_relaxed);
   if (b >= kMinSpinNs) return {b, false};
   uint32_t every = probe_every_.load(std::memory_order_relaxed);

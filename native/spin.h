@@ -19,10 +19,19 @@
 namespace procsync {
 
 // True when this process may run on one CPU only: a one-CPU machine, or an affinity (taskset,
-// a cpuset) of one CPU. Then nothing can change a word while its waiter spins — the process that
-// would is waiting for this CPU — so no spin, not even a probe, and async waits sleep on the
-// event loop (napi_util.cc). Cheap: the affinity is cached and asked again now and then.
+// a cpuset) of one CPU. Cheap: the affinity is cached and asked again now and then.
 bool one_cpu();
+
+// Where the process that releases a word runs, as far as its waiter can tell: a state word that
+// the releaser's wake call sets to its CPU + 1 (0: not known yet). A process pinned to one CPU
+// whose releaser runs on that same CPU gains nothing from spinning (the releaser waits for this
+// very CPU) and sleeps on the event loop for its async waits (napi_util.cc); one whose releaser
+// runs on another CPU spins as an unpinned one does — a hand-off then takes well under a µs.
+void note_waker_cpu(uint32_t* waker_cpu);
+bool waker_on_another_cpu(const uint32_t* waker_cpu);
+// Whether a wait should spin before it sleeps: not when this process and its releaser share its
+// only CPU. (AdaptiveSpin then decides how long.)
+inline bool spin_may_pay(const uint32_t* waker_cpu) { return !one_cpu() || waker_on_another_cpu(waker_cpu); }
 
 // One spin's allowance: ns == 0 means "don't spin".
 struct SpinBudget {
@@ -36,7 +45,7 @@ class AdaptiveSpin {
   constexpr AdaptiveSpin(int64_t max_ns, int64_t probe_ns)
       : max_ns_(max_ns), probe_ns_(probe_ns), budget_ns_(max_ns) {}
 
-  // The allowance for this wait. Never spins where the process may run on one CPU only.
+  // The allowance for this wait. Never spins on a single-CPU machine.
   SpinBudget budget();
   // Reports how the spin that used `b` ended.
   void report(const SpinBudget& b, bool succeeded);

@@ -59,9 +59,10 @@ describe.each([
   });
 });
 
-// Unset, the process's CPU affinity chooses: the loop where it may run on one CPU only (a
-// waiter thread's spin would compete with the process that releases), waiter threads where it
-// may run on several (their spin catches a hand-off from another CPU).
+// Unset, the process's CPU affinity and where its releaser runs choose: the loop where it may run
+// on one CPU only and its releaser runs on that CPU too (a waiter thread's spin would compete
+// with the process that releases), waiter threads where it may run on several, or where the
+// releaser runs on another CPU (their spin catches a hand-off from there).
 describe('async Semaphore acquire, the default choice', () => {
   it.skipIf(!here)('processes that may run on one CPU only wait on the event loop', async () => {
     const a = track(new Semaphore(0));
@@ -72,6 +73,21 @@ describe('async Semaphore acquire, the default choice', () => {
     const rs = (await Promise.all(kids.map((k) => k.done))).map(expectOk);
     for (const r of rs) expect(r.loop.waits).toBeGreaterThan(0);
     expect(a.getValue()).toBe(0);
+  });
+
+  it.skipIf(!here || os.availableParallelism() < 2)('processes pinned to one CPU each, the releaser on the other, use waiter threads', async () => {
+    // The first wait knows nothing of its releaser yet (the loop); the release that wakes it
+    // notes its CPU in the semaphore (native/spin.h), and the waits after it see another CPU.
+    const a = track(new Semaphore(0));
+    const b = track(new Semaphore(0));
+    const rounds = 500;
+    const kids = [true, false].map((first, cpu) =>
+      startChild<{ loop: Loop; threads: number }>('loop-waits.js', 'pingPong', [a, b, rounds, first], { wrap: ['taskset', '-c', String(cpu)] }),
+    );
+    const rs = (await Promise.all(kids.map((k) => k.done))).map(expectOk);
+    for (const r of rs) expect(r.loop.waits).toBeLessThan(rounds / 10);
+    expect(a.getValue()).toBe(0);
+    expect(b.getValue()).toBe(0);
   });
 
   it.skipIf(!here || os.availableParallelism() < 2)('processes that may run on several CPUs use waiter threads', async () => {

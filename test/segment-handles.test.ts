@@ -10,7 +10,7 @@ import { useTracked } from './helpers/track';
 const track = useTracked();
 
 // The addon instance procsync loaded (Node's module cache hands back the same one).
-type Internal = { wake(h: unknown, off: number, n: number): void; semAcquire(h: unknown, v: number, s: number, t: number): number };
+type Internal = { wake(h: unknown, off: number, n: number): void; semAcquire(h: unknown, v: number, s: number, c: number, t: number): number };
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const native: Internal = require(path.join(__dirname, '..', 'dist', 'native.js')).native;
 const handleOf = (p: object): number => (p as unknown as { handle: number }).handle;
@@ -21,11 +21,11 @@ describe('segment handles', () => {
     const a = track(new Semaphore(1));
     const h = handleOf(a);
     const off = offOf(a, 0);
-    expect(native.semAcquire(h, off, off + 4, 0)).toBe(0); // takes a's count
+    expect(native.semAcquire(h, off, off + 4, off + 8, 0)).toBe(0); // takes a's count
     a.close();
     const b = track(new Semaphore(1)); // reuses the slot with a new generation
     expect(handleOf(b)).not.toBe(h);
-    expect(() => native.semAcquire(h, offOf(b, 0), offOf(b, 0) + 4, 0)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    expect(() => native.semAcquire(h, offOf(b, 0), offOf(b, 0) + 4, offOf(b, 0) + 8, 0)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
     expect(() => native.wake(h, offOf(b, 0), 1)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
     expect(b.getValue()).toBe(1); // untouched
   });

@@ -35,6 +35,8 @@ uint32_t current_tid();
 int cpu_count();
 // CPUs this process may run on (its affinity; cpu_count() where the platform has none to ask).
 int allowed_cpus();
+// The CPU the calling thread runs on now, or -1 where the platform does not say.
+int current_cpu();
 
 // Exit status of a child process without reaping it (Process.joinSync while the event loop,
 // which reaps children, is blocked): kChildRunning, kChildGone (already reaped, or not our

@@ -40,6 +40,8 @@ int cpu_count() {
 // Not asked here: only the linux backend's loop waits use it (napi_util.cc).
 int allowed_cpus() { return cpu_count(); }
 
+int current_cpu() { return -1; }
+
 int child_status(int pid) {
 #ifdef __linux__
   // The Linux build: waitid is late there (platform/linux/zombie.h); macOS and the BSDs have no

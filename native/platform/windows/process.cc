@@ -20,6 +20,8 @@ int cpu_count() {
 // Not asked here: only the linux backend's loop waits use it (napi_util.cc).
 int allowed_cpus() { return cpu_count(); }
 
+int current_cpu() { return int(GetCurrentProcessorNumber()); }
+
 int64_t monotonic_ns() {
   static const int64_t freq = [] {
     LARGE_INTEGER f;
