@@ -13,6 +13,16 @@ bool take_over_if_dead(uint32_t* word, uint32_t seen, const WaitCtx& ctx) {
   uint32_t e = seen;
   return cas(word, e, ctx.me() | kLockWaiters);
 }
+
+// Before a sleep on a held lock word: sets its waiters bit (so that the release wakes), and
+// keeps `v` the value to sleep on. False when the word changed meanwhile: look again.
+bool set_waiters_bit(uint32_t* word, uint32_t& v) {
+  if (v & kLockWaiters) return true;
+  uint32_t e = v;
+  if (!cas(word, e, v | kLockWaiters)) return false;
+  v |= kLockWaiters;
+  return true;
+}
 }  // namespace
 
 OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx) { return lock_acquire(word, ctx, word_spin()); }
@@ -39,11 +49,7 @@ OpResult lock_acquire(uint32_t* word, const WaitCtx& ctx, AdaptiveSpin& spin) {
       spun = true;
       if (spin_while_equal(word, v, spin)) continue;
     }
-    if (!(v & kLockWaiters)) {
-      uint32_t e = v;
-      if (!cas(word, e, v | kLockWaiters)) continue;
-      v |= kLockWaiters;
-    }
+    if (!set_waiters_bit(word, v)) continue;
     mark = kLockWaiters;
     ctx.sleeping_on(word);
     if (ctx.cancelled()) return {kCancelled, 0};
@@ -156,11 +162,7 @@ OpResult user_lock_acquire(uint32_t* word, const WaitCtx& ctx) {
       spun = true;
       if (spin_while_equal(word, v)) continue;
     }
-    if (!(v & kLockWaiters)) {
-      uint32_t e = v;
-      if (!cas(word, e, v | kLockWaiters)) continue;
-      v |= kLockWaiters;
-    }
+    if (!set_waiters_bit(word, v)) continue;
     mark = kLockWaiters;
     ctx.sleeping_on(word);
     if (ctx.cancelled()) continue;  // the top gives up (and withdraws an heir registration)
