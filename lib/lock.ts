@@ -23,21 +23,32 @@ export { timeoutError } from './with-lock';
 /** Shared by Lock and RLock: owner word at state word 0. */
 export abstract class LockBase extends Primitive {
   protected readonly w: number; // index of the owner word in i32
-  protected readonly queue: AcquireQueue;
+  // Made by the first acquire that has to wait: most locks never queue, and an opened Lock was
+  // eight more objects (the queue, its ops, their closures) for every named open to allocate
+  // and the garbage collector to copy.
+  #queue: AcquireQueue | null = null;
   /** Run once right after the next release through this object (Condition's deferred wake-ups). */
   protected releaseHooks: (() => void)[] | null = null;
 
   protected constructor(seg: NativeSegment) {
     super(seg);
     this.w = this.base + layout.lock.ownerWord;
-    this.queue = new AcquireQueue({
+  }
+
+  private get queue(): AcquireQueue {
+    return (this.#queue ??= new AcquireQueue({
       tryNow: () => this.tryTake(),
       start: (t, cb) => native.lockAcquire(this.seg, this.off(layout.lock.ownerWord), t, cb),
       undo: () => this.undoTake(),
       error: (code) => new Error(`unexpected native result ${code}`),
       ownerDied: () => ownerDiedWarning(this),
       taken: () => this.taken(),
-    });
+    }));
+  }
+
+  /** Nobody of this object is queued or in flight (a queue never made is idle). */
+  private get idle(): boolean {
+    return this.#queue === null || this.#queue.idle;
   }
 
   /** One attempt to take the owner word; subclasses add their bookkeeping. */
@@ -80,7 +91,7 @@ export abstract class LockBase extends Primitive {
   acquire(opts?: AsyncWaitOptions): Promise<boolean> {
     // The uncontended `await lock.acquire()` (issue 15: ≤ 100 ns with its release): no options to
     // read, nothing queued, one CAS.
-    if (opts === undefined && !this.isClosed && this.queue.idle && this.tryTake()) return RESOLVED_TRUE;
+    if (opts === undefined && !this.isClosed && this.idle && this.tryTake()) return RESOLVED_TRUE;
     return this.acquireQueued(opts);
   }
 
@@ -90,7 +101,7 @@ export abstract class LockBase extends Primitive {
       const t = opts === undefined ? -1 : waitTimeout(opts);
       const signal = opts === undefined ? undefined : checkSignal(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      if (this.queue.idle && this.tryTake()) return RESOLVED_TRUE;
+      if (this.idle && this.tryTake()) return RESOLVED_TRUE;
       if (t === 0) {
         // One attempt, which also takes over from a dead owner.
         const code = native.lockAcquire(seg, this.off(layout.lock.ownerWord), 0);
@@ -142,7 +153,7 @@ export abstract class LockBase extends Primitive {
   }
 
   protected override beforeClose(): Promise<void> | void {
-    return this.queue.close(this.kind);
+    return this.#queue?.close(this.kind);
   }
 
   protected override inspectFields(): Record<string, unknown> {

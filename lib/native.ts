@@ -64,6 +64,12 @@ export type DoneCallback = (code: number, value: number) => void;
 
 export interface Native {
   open(spec: OpenSpec): NativeSegment;
+  /**
+   * open({ name, kind, how: 1, allowOwner }) with positional arguments (kind 0: any kind): a
+   * named open in another process is timed (bench lock_open), and each property of a spec
+   * object costs a lookup.
+   */
+  openExisting(name: string, kind: number, allowOwner?: number): NativeSegment;
   /** The class of the segments open() returns (info() is added to its prototype below). */
   Segment: { prototype: NativeSegment & RawSegment };
   unlink(name: string): boolean;

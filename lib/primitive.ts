@@ -85,9 +85,8 @@ const knownInfo = new WeakMap<NativeSegment, SegmentInfo>();
 export function openSegment(name: string, kind?: KindName, opts?: { allowOwner?: number }): NativeSegment {
   checkName(name);
   const allowOwner = allowanceFor(name, checkAllowOwner(opts?.allowOwner));
-  const spec: OpenSpec = { name, kind: kind ? Kind[kind] : 0, how: 1 };
-  if (allowOwner !== undefined) spec.allowOwner = allowOwner;
-  const seg = native.open(spec);
+  const k = kind ? Kind[kind] : 0;
+  const seg = allowOwner === undefined ? native.openExisting(name, k) : native.openExisting(name, k, allowOwner);
   noteLink(seg, allowOwner);
   return seg;
 }

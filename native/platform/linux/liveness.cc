@@ -1,6 +1,8 @@
 #include "platform/liveness.h"
 
+#include <atomic>
 #include <cerrno>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +24,18 @@ bool lock_byte(int fd, uint32_t id, short type = F_WRLCK) {
     if (errno != EINTR) return false;
   }
   return true;
+}
+
+// getpid() is a system call on every open (glibc no longer caches it); the users table's pid
+// is read once per process, and again in a child after fork().
+std::atomic<uint32_t> g_pid{0};
+uint32_t own_pid() {
+  uint32_t p = g_pid.load(std::memory_order_relaxed);
+  if (p != 0) return p;
+  static const bool hooked = pthread_atfork(nullptr, nullptr, [] { g_pid.store(0, std::memory_order_relaxed); }) == 0;
+  p = uint32_t(getpid());
+  if (hooked) g_pid.store(p, std::memory_order_relaxed);
+  return p;
 }
 }  // namespace
 
@@ -69,7 +83,7 @@ std::shared_ptr<Identity> IdentityCache::get(NativeHandle h, const SegmentKey& k
       break;
     }
     std::shared_ptr<Identity> ident(new Identity(fd, id));
-    remember(key, ident, users, n_users, uint32_t(getpid()));
+    remember(key, ident, users, n_users, own_pid());
     return ident;
   }
   *why = "no free user id in the segment (corrupt counter?)";
