@@ -82,7 +82,8 @@ export interface Native {
   closeAll(): void;
   setErrorClass(ctor: new (code: string, message: string) => Error): void;
   cancel(request: number): void;
-  wake(seg: SegHandle, offset: number, n: number): void;
+  /** Wakes up to n sleepers of the word; a Semaphore's release also names its waker-CPU word (native/spin.h). */
+  wake(seg: SegHandle, offset: number, n: number, wakerCpuOffset?: number): void;
   lockAcquire(seg: SegHandle, offset: number, timeout: number): number;
   lockAcquire(seg: SegHandle, offset: number, timeout: number, cb: DoneCallback): number;
   /** The slow release of a Lock/RLock word (waiters, an heir, another's word): a Code. */
@@ -94,8 +95,6 @@ export interface Native {
   setJsThreadId(threadId: number): void;
   semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, wakerCpuOff: number, timeout: number): number;
   semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, wakerCpuOff: number, timeout: number, cb: DoneCallback): number;
-  /** A release that found sleepers: wakes up to n and notes its CPU (native/spin.h). */
-  semWake(seg: SegHandle, valueOff: number, wakerCpuOff: number, n: number): void;
   eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
   eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
   layout: unknown;

@@ -111,7 +111,7 @@ abstract class SemaphoreBase extends Primitive {
     }
     // Value first, then the sleepers count (seq_cst): a sleeper announces itself before it
     // re-checks the value in the futex, so one of the two sides always sees the other.
-    if (Atomics.load(this.i32, this.s) > 0) native.semWake(this.rawSegment(), this.off(VALUE), this.off(WAKER_CPU), n);
+    if (Atomics.load(this.i32, this.s) > 0) native.wake(this.rawSegment(), this.off(VALUE), n, this.off(WAKER_CPU));
   }
 
   /** The current value. */

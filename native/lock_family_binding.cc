@@ -4,7 +4,6 @@
 #include "lock.h"
 #include "napi_util.h"
 #include "semaphore_core.h"
-#include "spin.h"
 
 namespace procsync {
 namespace {
@@ -92,21 +91,6 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
                        [v, sl](const WaitCtx&) { semaphore_give_back(v, sl); }, std::move(loop));
 }
 
-// semWake(seg, valueOffset, wakerCpuOffset, n): a release that found sleepers wakes up to n of
-// them and notes the CPU it runs on (spin.h).
-Napi::Value SemWake(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  SegmentHandle* s = unwrap_segment(env, info[0]);
-  if (!s) return env.Null();
-  uint32_t* v = word_arg(env, s, info[1]);
-  uint32_t* wc = v ? word_arg(env, s, info[2]) : nullptr;
-  uint32_t n;
-  if (!wc || !u32_arg(env, info[3], &n, "count")) return env.Null();
-  note_waker_cpu(wc);
-  wake_word(v, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
-  return env.Undefined();
-}
-
 // eventWait(seg, stateOffset, sleepersOffset, expected, timeoutMs, cb?)
 Napi::Value EventWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -131,7 +115,6 @@ void register_lock_family(Napi::Env env, Napi::Object exports) {
   exports.Set("userPid", Napi::Function::New(env, UserPid));
   exports.Set("userHolder", Napi::Function::New(env, UserHolder));
   exports.Set("semAcquire", Napi::Function::New(env, SemAcquire));
-  exports.Set("semWake", Napi::Function::New(env, SemWake));
   exports.Set("eventWait", Napi::Function::New(env, EventWait));
 }
 

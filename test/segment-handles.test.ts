@@ -10,7 +10,7 @@ import { useTracked } from './helpers/track';
 const track = useTracked();
 
 // The addon instance procsync loaded (Node's module cache hands back the same one).
-type Internal = { wake(h: unknown, off: number, n: number): void; semAcquire(h: unknown, v: number, s: number, c: number, t: number): number };
+type Internal = { wake(h: unknown, off: number, n: number, wakerCpuOff?: unknown): void; semAcquire(h: unknown, v: number, s: number, c: number, t: number): number };
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const native: Internal = require(path.join(__dirname, '..', 'dist', 'native.js')).native;
 const handleOf = (p: object): number => (p as unknown as { handle: number }).handle;
@@ -39,6 +39,17 @@ describe('segment handles', () => {
     for (const bad of [-1, 0.5, NaN, Infinity, 2 ** 60, handleOf(a) + 1, handleOf(a) + 2 ** 24]) {
       expect(() => native.wake(bad, off, 1), String(bad)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
     }
+    expect(a.getValue()).toBe(0);
+  });
+
+  it("a wake's waker-CPU offset is checked like any word offset", () => {
+    const a = track(new Semaphore(0));
+    const off = offOf(a, 0);
+    for (const bad of [-4, 0.5, NaN, 2 ** 40]) {
+      expect(() => native.wake(handleOf(a), off, 1, bad), String(bad)).toThrow(RangeError);
+    }
+    expect(() => native.wake(handleOf(a), off, 1, 'x')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    native.wake(handleOf(a), off, 1, off + 8); // a valid one: no sleeper, nothing to wake
     expect(a.getValue()).toBe(0);
   });
 });
