@@ -53,6 +53,13 @@ describe.each([
     expectPath(r.loop, 1000);
   });
 
+  it('20,000 waits on one Semaphore released at once, more completions than the queue holds, all complete', async () => {
+    const n = 20_000;
+    const r = await runChild<{ ok: boolean; armed: number; left: number; loop: Loop }>('loop-waits.js', 'manyOnOne', [n], { env, timeoutMs: 120_000 });
+    expect(r).toMatchObject({ ok: true, armed: n, left: 0 });
+    expectPath(r.loop, n);
+  });
+
   it('a worker terminated while waiting withdraws its sleeper', async () => {
     const r = await runChild<Record<string, unknown>>('loop-waits.js', 'terminateWaitingWorker', [], { env });
     expect(r).toMatchObject({ first: 'waiting', armed: 1, after: 0, value: 1 });
