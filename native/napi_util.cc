@@ -143,7 +143,8 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn&
 
 namespace {
 // Which async waits sleep on the event loop (loop_waits.h) rather than on a waiter thread: those
-// of a process that can run on one CPU only (its affinity, or a one-CPU machine). There the
+// of a process that can run on one CPU only (its affinity, or a one-CPU machine), unless the
+// wait's releaser was last seen on another CPU (op.waker_cpu, spin.h). There the
 // waiter thread's spin competes for the CPU with the very process that would release, and the
 // thread hops (JS thread -> waiter thread -> JS thread) are context switches on that CPU; the
 // loop needs one wake-up per hand-off. A process free to run on several CPUs keeps the waiter
@@ -152,6 +153,8 @@ namespace {
 // unpinned, waiter threads 14.6-17.5 µs against 28-29 µs on the loop; both processes on one CPU,
 // 38-40 µs against 14-19 µs. A choice per wait that followed the spin's success instead settled
 // on the loop unpinned too: once both sides sleep, neither side's spin can succeed again.
+// Processes pinned to one CPU each (releaser elsewhere) measured 15-23 µs on waiter threads
+// against 26-28 µs on the loop, hence the waker's CPU (docs/design.md, "Where the releaser runs").
 bool wait_on_loop(EnvData* d, const LoopOp& op) {
   if (!d->loop.available()) return false;
   if (d->loop.forced()) return true;
