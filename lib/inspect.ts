@@ -68,7 +68,7 @@ function stateOf(name: string): Record<string, unknown> | null {
 /** Describes the named primitive. ERR_NOT_FOUND when there is none. */
 export function inspect(name: string): SegmentInfo {
   checkName(name);
-  const seg = native.open({ name, kind: 0, how: 1 });
+  const seg = native.openExisting(name, 0);
   let info;
   let d: Details;
   try {

@@ -5,6 +5,8 @@ import { native } from './native';
 
 export interface Layout {
   stateOffset: number;
+  /** How many numbers a segment's info() fields come in (native/napi_util.h). */
+  infoFields: number;
   /** The users table (native/platform/liveness.h UserEntry: id, pid, JS threadId, 0). */
   users: { offset: number; entries: number; entrySize: number };
   kinds: Record<string, number>;

@@ -208,7 +208,7 @@ native.setJsThreadId((require('worker_threads') as typeof import('worker_threads
 // seg.info() is put together here from the numbers the core writes into one array
 // (native/napi_util.h, SegmentHandle::Fields): a native object of a dozen named properties cost
 // ~4 µs, a quarter of a named open in another process.
-const infoFields = new Float64Array(13);
+const infoFields = new Float64Array((native.layout as import('./layout').Layout).infoFields);
 native.Segment.prototype.info = function info(this: NativeSegment & RawSegment): SegmentInfo {
   const f = infoFields;
   const name = this.fields(f);

@@ -5,7 +5,7 @@
 // when someone sleeps.
 import { layout } from './layout';
 
-/** State words (native/semaphore.h). */
+/** State words (native/semaphore_core.h). */
 const { valueWord: VALUE, sleepersWord: SLEEPERS, wakerCpuWord: WAKER_CPU } = layout.semaphore;
 import { coded, invalidArgType, outOfRange } from './errors';
 import { Code, native, NativeSegment, SegHandle } from './native';

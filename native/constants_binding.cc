@@ -27,6 +27,7 @@ Napi::Object object(Napi::Env env, std::initializer_list<std::pair<const char*, 
 void register_constants(Napi::Env env, Napi::Object exports) {
   Napi::Object c = Napi::Object::New(env);
   c.Set("stateOffset", Napi::Number::New(env, double(kStateOffset)));
+  c.Set("infoFields", Napi::Number::New(env, double(SegmentHandle::kInfoFields)));
   c.Set("users", object(env, {{"offset", double(kUsersOffset)}, {"entries", kUserEntries}, {"entrySize", double(kUserEntrySize)}}));
   Napi::Object kinds = Napi::Object::New(env);
   for (uint32_t k = 1; k <= kKindMax; k++) kinds.Set(kKindNames[k], Napi::Number::New(env, k));

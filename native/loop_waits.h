@@ -8,7 +8,8 @@
 // the two steps of LoopOp (Semaphore acquire); everything else keeps the waiter threads.
 //
 // PROCSYNC_LOOP_WAITS=0 turns them off (waiter threads only), =1 uses them for every eligible
-// wait; unset, napi_util.cc chooses per wait (a waiter thread while spinning pays).
+// wait; unset, napi_util.cc chooses (wait_on_loop: the loop, except for a process pinned to one
+// CPU whose releaser runs on another).
 //
 // Per environment, JS thread only. Request ids have kLoopIdBit set (AsyncHost's never do), so
 // native.cancel(id) knows which of the two to ask.
@@ -60,7 +61,7 @@ class LoopWaits {
   void shutdown();
   // Whether this environment can wait on its loop.
   bool available();
-  // PROCSYNC_LOOP_WAITS=1: every eligible wait uses the loop, whatever the spin says (tests).
+  // PROCSYNC_LOOP_WAITS=1: every eligible wait uses the loop, wherever the releaser runs (tests).
   bool forced() const { return forced_; }
   // Waits that went through the loop so far (tests and diagnostics).
   uint64_t count() const { return count_; }

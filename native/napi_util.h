@@ -57,6 +57,9 @@ Napi::Error range_error(Napi::Env env, const std::string& msg);
 
 class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
  public:
+  // How many numbers Fields() writes (layout.infoFields for lib/native.ts).
+  static constexpr size_t kInfoFields = 13;
+
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Segment",
                        {InstanceMethod<&SegmentHandle::Buffer>("buffer"),
@@ -123,10 +126,9 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
   Napi::Value Fields(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (closed()) { coded(env, "ERR_CLOSED", "closed").ThrowAsJavaScriptException(); return env.Null(); }
-    constexpr size_t kInfoFields = 13;
     if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
         info[0].As<Napi::TypedArray>().ElementLength() < kInfoFields) {
-      type_error(env, "fields: expected a Float64Array of 13").ThrowAsJavaScriptException();
+      type_error(env, "fields: expected a Float64Array of layout.infoFields").ThrowAsJavaScriptException();
       return env.Null();
     }
     double* out = info[0].As<Napi::Float64Array>().Data();

@@ -6,7 +6,7 @@
 namespace procsync {
 
 OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const uint32_t* waker_cpu, const WaitCtx& ctx) {
-  bool spun = !spin_may_pay(waker_cpu);
+  bool spun = false;
   for (;;) {
     uint32_t v = load(value);
     if (v > 0) {
@@ -17,7 +17,8 @@ OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const uint32_t* 
     if (ctx.cancelled()) return {kCancelled, 0};
     if (!spun) {
       spun = true;
-      if (spin_while_equal(value, 0)) continue;
+      // Asked only once a sleep is near: not when the count was there at once.
+      if (spin_may_pay(waker_cpu) && spin_while_equal(value, 0)) continue;
     }
     // Announce first, then sleep only if the value is still 0 (the futex re-checks it
     // atomically): a releaser adds to the value and then reads `sleepers`, so one of the two

@@ -17,7 +17,7 @@ int cpu_count() {
   return n;
 }
 
-// Not asked here: only the linux backend's loop waits use it (napi_util.cc).
+// Not asked here: the CPU count stands in for the affinity (spin.h one_cpu()).
 int allowed_cpus() { return cpu_count(); }
 
 int current_cpu() { return int(GetCurrentProcessorNumber()); }
