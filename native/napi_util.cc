@@ -142,19 +142,23 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn&
 }
 
 namespace {
-// Which async waits sleep on the event loop (loop_waits.h) rather than on a waiter thread: all of
-// them, except in a process pinned to one CPU whose releaser was last seen on another CPU
-// (op.waker_cpu, spin.h) — there a waiter thread's spin catches the hand-off in well under a µs
-// while the loop pays a sleeping CPU's wake-up every time (one CPU each: 7.4 µs against 26 µs).
-// Both processes on one CPU: the loop needs one wake-up per hand-off where the thread hops are
-// context switches on that CPU (14-19 µs against 38-40 µs). Unpinned: the waiter threads were
-// bimodal across runs (12-14 µs in some, 28-55 µs in most) and need a thread per object with a
-// wait in flight; the loop measured 21-25 µs (medians of runs, bench sem_pingpong_async and
-// alternated loops; docs/design.md, "Which waits").
+// Which async waits sleep on the event loop (loop_waits.h) rather than on a waiter thread: those
+// of a process that can run on one CPU only (its affinity, or a one-CPU machine), unless the
+// wait's releaser was last seen on another CPU (op.waker_cpu, spin.h). There the
+// waiter thread's spin competes for the CPU with the very process that would release, and the
+// thread hops (JS thread -> waiter thread -> JS thread) are context switches on that CPU; the
+// loop needs one wake-up per hand-off. A process free to run on several CPUs keeps the waiter
+// thread, whose spin catches a hand-off from a process running on another CPU in well under a
+// µs. Measured in one bench session (sem_pingpong_async, medians of 5 reps, two runs each):
+// unpinned, waiter threads 14.6-17.5 µs against 28-29 µs on the loop; both processes on one CPU,
+// 38-40 µs against 14-19 µs. A choice per wait that followed the spin's success instead settled
+// on the loop unpinned too: once both sides sleep, neither side's spin can succeed again.
+// Processes pinned to one CPU each (releaser elsewhere) measured 15-23 µs on waiter threads
+// against 26-28 µs on the loop, hence the waker's CPU (docs/design.md, "Where the releaser runs").
 bool wait_on_loop(EnvData* d, const LoopOp& op) {
   if (!d->loop.available()) return false;
   if (d->loop.forced()) return true;
-  return !(op.waker_cpu && one_cpu() && waker_on_another_cpu(op.waker_cpu));
+  return one_cpu() && !(op.waker_cpu && waker_on_another_cpu(op.waker_cpu));
 }
 }  // namespace
 
