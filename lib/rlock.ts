@@ -28,8 +28,8 @@ export class RLock extends LockBase {
   /**
    * Owned by the calling thread: the owner word names it AND the count is set. The word alone
    * is not enough: between a native wait taking the word for this thread and the JS side
-   * accepting (taken) or undoing (undoTake) that take — e.g. a wait whose JS timer gave up while
-   * the native wait succeeded — the word names this thread but nobody holds the lock, and a
+   * accepting (taken) or undoing (undoTake) that take — a native wait that succeeded, its delivery
+   * to this thread still pending — the word names this thread but nobody holds the lock, and a
    * "re-entry" then would be undone under its feet (found by the soak run).
    */
   private ownedByMe(): boolean {

@@ -1,7 +1,8 @@
 // Async waits of one primitive object in one thread. Only the head waiter has a native wait in
 // flight (on a waiter thread); the others queue here, so 10,000 pending acquires cost one
 // thread, not 10,000. Timeouts and AbortSignals of queued waiters are handled in JS; the head's
-// are also passed to / cancelled in the native wait.
+// are also passed to / cancelled in the native wait, and the head settles only once that wait
+// has reported back (giveUp).
 import { Timer, startTimer } from './timers';
 import { closedError } from './errors';
 import { Code, DoneCallback, native } from './native';
@@ -29,6 +30,14 @@ interface Pending {
   signal?: AbortSignal;
   onAbort?: () => void;
   done: boolean;
+  /**
+   * Set when this waiter gave up (timeout or abort) while its native wait was in flight: how to
+   * settle once the native side confirms. Until then that wait may have taken (a count, the
+   * lock) without knowing it was given up; settling at once would tell the caller "not taken"
+   * while the take is still out, and another process could see it (issue 15's stress violation:
+   * a count given back after the caller had moved on).
+   */
+  gaveUp?: { settle: () => void; keepIfTaken: boolean };
 }
 
 export { abortReason } from './abort';
@@ -62,11 +71,11 @@ export class AcquireQueue {
         done: false,
       };
       if (timeoutMs >= 0) {
-        p.timer = startTimer(() => this.giveUp(p, () => p.resolve(false)), timeoutMs);
+        p.timer = startTimer(() => this.giveUp(p, () => p.resolve(false), true), timeoutMs);
       }
       if (signal) {
         p.signal = signal;
-        p.onAbort = () => this.giveUp(p, () => p.reject(abortReason(signal)));
+        p.onAbort = () => this.giveUp(p, () => p.reject(abortReason(signal)), false);
         signal.addEventListener('abort', p.onAbort, { once: true });
       }
       this.queue.push(p);
@@ -79,7 +88,7 @@ export class AcquireQueue {
     for (const p of this.queue.splice(0)) this.settle(p, () => p.reject(closedError(what)));
     if (!this.inflight) return;
     const { p, req } = this.inflight;
-    this.settle(p, () => p.reject(closedError(what)));
+    this.settle(p, p.gaveUp?.settle ?? (() => p.reject(closedError(what))));
     native.cancel(req);
     return new Promise<void>((resolve) => (this.closing = resolve));
   }
@@ -102,14 +111,20 @@ export class AcquireQueue {
     this.inflight = null;
     const i = this.queue.indexOf(p);
     if (i >= 0) this.queue.splice(i, 1);
+    const gaveUp = p.gaveUp;
     if (code === Code.OK || code === Code.OWNER_DIED) {
       if (code === Code.OWNER_DIED) this.ops.ownerDied?.();
-      if (p.done) {
+      if (p.done || (gaveUp && !gaveUp.keepIfTaken)) {
+        // Closed or aborted meanwhile: give the take back before the caller hears of it.
         this.ops.undo();
+        if (gaveUp) this.settle(p, gaveUp.settle);
       } else {
+        // Taken, possibly just as the deadline passed: the caller gets it.
         this.ops.taken?.();
         this.settle(p, () => p.resolve(true));
       }
+    } else if (gaveUp) {
+      this.settle(p, gaveUp.settle);
     } else if (code === Code.TIMEOUT || code === Code.CANCELLED) {
       this.settle(p, () => p.resolve(false));
     } else {
@@ -124,13 +139,21 @@ export class AcquireQueue {
     this.pump();
   }
 
-  /** Timeout or abort of waiter p. */
-  private giveUp(p: Pending, settleFn: () => void): void {
-    if (p.done) return;
-    this.settle(p, settleFn);
+  /**
+   * Timeout or abort of waiter p. A queued waiter settles at once; the head's native wait is
+   * cancelled and p settles when it reports back (complete()): the cancel wakes it, so that is
+   * within microseconds. keepIfTaken: a take that beat the cancel is the caller's (a timeout);
+   * else it is given back first (an abort).
+   */
+  private giveUp(p: Pending, settleFn: () => void, keepIfTaken: boolean): void {
+    if (p.done || p.gaveUp) return;
     if (this.inflight?.p === p) {
-      native.cancel(this.inflight.req); // complete() removes it and undoes a late success
+      p.gaveUp = { settle: settleFn, keepIfTaken };
+      p.timer?.clear();
+      if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
+      native.cancel(this.inflight.req);
     } else {
+      this.settle(p, settleFn);
       const i = this.queue.indexOf(p);
       if (i >= 0) this.queue.splice(i, 1);
     }

@@ -14,3 +14,17 @@ describe('an async acquire that gives up as its native wait succeeds', () => {
     }, 100_000);
   }
 });
+
+describe('an async acquire that resolves false has taken nothing', () => {
+  // Its timeout settles it only once the native wait has confirmed the cancel (lib/waitqueue.ts
+  // giveUp): a take that beat the cancel is the caller's, never a count given back later, after
+  // the caller moved on (what the stress run's supervisor once saw as a count too many).
+  it('Semaphore: no count is out after a timed-out acquire', async () => {
+    const r = await runChild<{ taken: number; timedOut: number; phantom: number }>('giveup.js', 'phantomTake', [6000], {
+      timeoutMs: 60_000,
+    });
+    expect(r.phantom).toBe(0);
+    expect(r.timedOut).toBeGreaterThan(0);
+    expect(r.taken).toBeGreaterThan(0);
+  }, 70_000);
+});
