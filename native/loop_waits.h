@@ -4,8 +4,10 @@
 // Per hand-off the waiter-thread path (waiter.h) costs the JS thread's wake-up of its waiter
 // thread, that thread's sleep and wake-up on the word, and its wake-up of the loop; here the
 // releaser's futex wake completes the kernel wait and the loop wakes directly: one wake-up per
-// hand-off, as in a C futex ping-pong. Used for waits without a deadline whose op can be put in
-// the two steps of LoopOp (Semaphore acquire); everything else keeps the waiter threads.
+// hand-off, as in a C futex ping-pong. Used for async waits whose op can be put in the two steps
+// of LoopOp (Semaphore acquire); everything else keeps the waiter threads. The loop keeps no
+// deadline: a timed wait ends by cancel() from the caller's timer (lib/waitqueue.ts), which
+// settles only on the answer — kCancelled, or kOk for a take that came first.
 //
 // PROCSYNC_LOOP_WAITS=0 turns them off (waiter threads only), =1 uses them for every eligible
 // wait; unset, napi_util.cc chooses (wait_on_loop: a process that may run on one CPU only, unless

@@ -167,7 +167,9 @@ Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, Segme
   Napi::Env env = info.Env();
   if (has_callback(info, cb_index)) {
     Napi::Value cb = info[cb_index];
-    if (loop_op.attempt && deadline == -1 && wait_on_loop(env_data(env), loop_op)) {
+    // A deadline is not the loop's to keep: the JS layer's timer cancels the wait, and its
+    // caller settles on the answer to that cancel (lib/waitqueue.ts giveUp).
+    if (loop_op.attempt && wait_on_loop(env_data(env), loop_op)) {
       uint32_t id = env_data(env)->loop.submit(std::move(loop_op), cb.As<Napi::Function>(), s->mapping());
       if (id) return Napi::Number::New(env, id);
     }

@@ -211,8 +211,8 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn&
 // it runs with the same identity as the op.
 using UndoStep = std::function<void(const WaitCtx&)>;
 // The async form is chosen when argument `cb_index` is a function.
-// `loop_op` (optional): the same wait as LoopOp steps; an async wait without a deadline then
-// sleeps on the event loop itself where the platform allows (loop_waits.h).
+// `loop_op` (optional): the same wait as LoopOp steps; the async wait then sleeps on the event
+// loop itself where the platform allows (loop_waits.h), its deadline kept by the JS timer.
 Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, SegmentHandle* s, int64_t deadline,
                           OpFn op, UndoStep undo = nullptr, LoopOp loop_op = {});
 // A non-blocking step that may take the state mutex (notify, reset, taskDone, stat): bounded

@@ -15,16 +15,25 @@ describe('an async acquire that gives up as its native wait succeeds', () => {
   }
 });
 
-describe('an async acquire that resolves false has taken nothing', () => {
+describe.each([
+  ['waiter threads', '0'],
+  ['the event loop where it can (Linux 6.7+)', '1'],
+])('an async acquire that resolves false has taken nothing, on %s', (_, mode) => {
   // Its timeout settles it only once the native wait has confirmed the cancel (lib/waitqueue.ts
   // giveUp): a take that beat the cancel is the caller's, never a count given back later, after
   // the caller moved on (what the stress run's supervisor once saw as a count too many).
   it('Semaphore: no count is out after a timed-out acquire', async () => {
-    const r = await runChild<{ taken: number; timedOut: number; phantom: number }>('giveup.js', 'phantomTake', [6000], {
-      timeoutMs: 60_000,
-    });
+    const r = await runChild<{ taken: number; timedOut: number; phantom: number; loop: { available: boolean; waits: number } }>(
+      'giveup.js',
+      'phantomTake',
+      [6000],
+      { timeoutMs: 60_000, env: { PROCSYNC_LOOP_WAITS: mode } },
+    );
     expect(r.phantom).toBe(0);
     expect(r.timedOut).toBeGreaterThan(0);
     expect(r.taken).toBeGreaterThan(0);
+    // The path it meant to test: the loop where available, else none of it.
+    if (mode === '1' && r.loop.available) expect(r.loop.waits).toBeGreaterThan(r.timedOut);
+    else expect(r.loop.waits).toBe(0);
   }, 70_000);
 });
