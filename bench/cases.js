@@ -16,6 +16,14 @@
 
 const PS = 'procsync';
 const PY = 'python mp';
+// Issue 15's definition of a hand-off case: 10,000 round trips per repetition after a warm-up
+// of 1,000 (warm = iters / 10), for every ping-pong of a JIT-compiled implementation (procsync,
+// Node IPC) and the C futex. Before, the sync ping-pongs and the Queue round trip ran 2,000-3,000
+// per repetition, and their median repetition (round trips ~4,000-6,000 of the process) still
+// fell in V8's warm-up: a fresh Queue round trip across CPUs measured ~150 µs over its first
+// 1,000, 10-15 µs up to ~7,000 and 2-3 µs after (per 1,000, one run). Python's figures do not
+// move with the count (no JIT), so its counts stay lower to keep the run short.
+const HANDOFF_ITERS = 10000;
 const NAV = 'navigator.locks (node 24, in-process)';
 
 module.exports = [
@@ -60,9 +68,9 @@ module.exports = [
     roles: 2,
     pinned: true,
     impls: [
-      { impl: PS, run: 'procsync', iters: 3000 },
+      { impl: PS, run: 'procsync', iters: HANDOFF_ITERS },
       { impl: PY, run: 'python', iters: 3000 },
-      { impl: 'C futex', run: 'floor', arg: 'futex_pingpong', iters: { same: 20000, cross: 3000 } },
+      { impl: 'C futex', run: 'floor', arg: 'futex_pingpong', iters: { same: 20000, cross: HANDOFF_ITERS } },
       { impl: 'C spin', run: 'floor', arg: 'spin_pingpong', iters: { same: 10000, cross: 1e6 } },
     ],
   },
@@ -77,9 +85,9 @@ module.exports = [
     pinned: true,
     placements: ['any', 'same', 'cross'],
     impls: [
-      { impl: PS, run: 'procsync', iters: 10000 },
-      { impl: 'C futex', run: 'floor', arg: 'futex_pingpong', iters: 10000 },
-      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 10000 },
+      { impl: PS, run: 'procsync', iters: HANDOFF_ITERS },
+      { impl: 'C futex', run: 'floor', arg: 'futex_pingpong', iters: HANDOFF_ITERS },
+      { impl: 'node IPC', run: 'ipc', roles: 1, iters: HANDOFF_ITERS },
     ],
   },
   {
@@ -88,7 +96,7 @@ module.exports = [
     roles: 2,
     pinned: true,
     impls: [
-      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: PS, run: 'procsync', iters: HANDOFF_ITERS },
       { impl: PY, run: 'python', iters: 1000 },
     ],
   },
@@ -98,7 +106,7 @@ module.exports = [
     roles: 2,
     pinned: true,
     impls: [
-      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: PS, run: 'procsync', iters: HANDOFF_ITERS },
       { impl: PY, run: 'python', iters: 1000 },
     ],
   },
@@ -108,7 +116,7 @@ module.exports = [
     roles: 2,
     pinned: true,
     impls: [
-      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: PS, run: 'procsync', iters: HANDOFF_ITERS },
       { impl: PY, run: 'python', iters: 1000 },
     ],
   },
@@ -144,9 +152,9 @@ module.exports = [
     roles: 2,
     pinned: true,
     impls: [
-      { impl: PS, run: 'procsync', iters: 2000 },
+      { impl: PS, run: 'procsync', iters: HANDOFF_ITERS },
       { impl: PY, run: 'python', iters: 1000 },
-      { impl: 'node IPC', run: 'ipc', roles: 1, iters: 1000 },
+      { impl: 'node IPC', run: 'ipc', roles: 1, iters: HANDOFF_ITERS },
     ],
   },
   {
