@@ -74,6 +74,13 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   const uint32_t* wc = sl ? word_arg(env, s, info[3]) : nullptr;
   int64_t deadline;
   if (!wc || !deadline_arg(env, info[4], &deadline)) return env.Null();
+  // The words as offsets from the value word: a capture of one pointer and two ints fits
+  // std::function's inline storage (16 bytes), three pointers would be a heap allocation per
+  // wait (it showed in the one-CPU ping-pong's profile: malloc + free per sync acquire).
+  OpFn op = [v, dsl = int32_t(sl - v), dwc = int32_t(wc - v)](const WaitCtx& ctx) {
+    return semaphore_acquire(v, v + dsl, v + dwc, ctx);
+  };
+  if (!has_callback(info, 5)) return run_or_submit(info, 5, s, deadline, std::move(op));
   LoopOp loop;
   loop.attempt = [v, sl](OpResult* out, uint32_t** word, uint32_t* expected) {
     if (!semaphore_take_or_announce(v, sl, word, expected)) return false;
@@ -83,12 +90,8 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   loop.withdraw = [sl] { semaphore_withdraw(sl); };
   loop.undo = [v, sl] { semaphore_give_back(v, sl); };
   loop.waker_cpu = wc;
-  // The waker word as an index from the value word: three pointers would not fit std::function's
-  // inline storage, and a heap allocation per wait showed in the profile (~2 % of a one-CPU
-  // ping-pong's user time).
-  return run_or_submit(info, 5, s, deadline,
-                       [v, sl, dwc = int32_t(wc - v)](const WaitCtx& ctx) { return semaphore_acquire(v, sl, v + dwc, ctx); },
-                       [v, sl](const WaitCtx&) { semaphore_give_back(v, sl); }, std::move(loop));
+  return run_or_submit(info, 5, s, deadline, std::move(op), [v, sl](const WaitCtx&) { semaphore_give_back(v, sl); },
+                       std::move(loop));
 }
 
 // eventWait(seg, stateOffset, sleepersOffset, expected, timeoutMs, cb?)
@@ -102,8 +105,9 @@ Napi::Value EventWait(const Napi::CallbackInfo& info) {
   int64_t deadline;
   if (!st || !sl || !u32_arg(env, info[3], &expected, "expected") || !deadline_arg(env, info[4], &deadline))
     return env.Null();
-  return run_or_submit(info, 5, s, deadline, [st, sl, expected](const WaitCtx& ctx) {
-    return event_wait(st, sl, expected, ctx);
+  // Sleepers as an offset from the state word: 16 bytes of captures, no heap copy (as SemAcquire).
+  return run_or_submit(info, 5, s, deadline, [st, dsl = int32_t(sl - st), expected](const WaitCtx& ctx) {
+    return event_wait(st, st + dsl, expected, ctx);
   });
 }
 

@@ -131,7 +131,7 @@ bool env_stopping(void* arg) {
 }
 }  // namespace
 
-OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn& op) {
+OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, FnRef<OpResult(const WaitCtx&)> op) {
   WaitCtx ctx;
   ctx.deadline_ns = deadline;
   ctx.self = s->mapping()->identity().get();
@@ -197,7 +197,7 @@ Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, Segme
   return Napi::Number::New(env, run_sync(env, s, deadline, op).code);
 }
 
-int32_t run_step(SegmentHandle* s, const std::function<int32_t(const WaitCtx&)>& step) {
+int32_t run_step(SegmentHandle* s, FnRef<int32_t(const WaitCtx&)> step) {
   WaitCtx ctx;
   ctx.deadline_ns = monotonic_ns() + kStepBoundNs;
   ctx.self = s->mapping()->identity().get();

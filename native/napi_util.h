@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common.h"
+#include "fn_ref.h"
 #include "platform/segment.h"
 #include "loop_waits.h"
 #include "segment_slots.h"
@@ -206,7 +207,7 @@ bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline);
 // sync form that returns more than a code): the sync form runs `op` on this thread with this
 // thread's identity and the stop probe (so worker.terminate() ends it), the async form runs it
 // on a waiter thread (cancellable, see waiter.h). cb(code, value) for the async form.
-OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, const OpFn& op);
+OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, FnRef<OpResult(const WaitCtx&)> op);
 // `undo` (async form only) gives back what `op` took when its waiter gave up (waiter.h cancel());
 // it runs with the same identity as the op.
 using UndoStep = std::function<void(const WaitCtx&)>;
@@ -218,7 +219,7 @@ Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, Segme
 // A non-blocking step that may take the state mutex (notify, reset, taskDone, stat): bounded
 // by kStepBoundNs, after which a live holder that never lets go is reported as kErrCorrupt.
 constexpr int64_t kStepBoundNs = 2000LL * 1000 * 1000;
-int32_t run_step(SegmentHandle* s, const std::function<int32_t(const WaitCtx&)>& step);
+int32_t run_step(SegmentHandle* s, FnRef<int32_t(const WaitCtx&)> step);
 
 // Registration of each family's functions on the exports object.
 void register_lock_family(Napi::Env env, Napi::Object exports);
