@@ -10,8 +10,8 @@
 // settles only on the answer — kCancelled, or kOk for a take that came first.
 //
 // PROCSYNC_LOOP_WAITS=0 turns them off (waiter threads only), =1 uses them for every eligible
-// wait; unset, napi_util.cc chooses (wait_on_loop: a process that may run on one CPU only, unless
-// its releaser runs on another CPU).
+// wait; unset, napi_util.cc chooses (wait_on_loop: every eligible wait, except in a process pinned
+// to one CPU whose releaser runs on another CPU).
 //
 // Per environment, JS thread only. Request ids have kLoopIdBit set (AsyncHost's never do), so
 // native.cancel(id) knows which of the two to ask.

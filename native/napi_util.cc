@@ -142,23 +142,19 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, FnRef<OpRes
 }
 
 namespace {
-// Which async waits sleep on the event loop (loop_waits.h) rather than on a waiter thread: those
-// of a process that can run on one CPU only (its affinity, or a one-CPU machine), unless the
-// wait's releaser was last seen on another CPU (op.waker_cpu, spin.h). There the
-// waiter thread's spin competes for the CPU with the very process that would release, and the
-// thread hops (JS thread -> waiter thread -> JS thread) are context switches on that CPU; the
-// loop needs one wake-up per hand-off. A process free to run on several CPUs keeps the waiter
-// thread, whose spin catches a hand-off from a process running on another CPU in well under a
-// µs. Measured in one bench session (sem_pingpong_async, medians of 5 reps, two runs each):
-// unpinned, waiter threads 14.6-17.5 µs against 28-29 µs on the loop; both processes on one CPU,
-// 38-40 µs against 14-19 µs. A choice per wait that followed the spin's success instead settled
-// on the loop unpinned too: once both sides sleep, neither side's spin can succeed again.
-// Processes pinned to one CPU each (releaser elsewhere) measured 15-23 µs on waiter threads
-// against 26-28 µs on the loop, hence the waker's CPU (docs/design.md, "Where the releaser runs").
+// Which async waits sleep on the event loop (loop_waits.h) rather than on a waiter thread: all of
+// them, except in a process pinned to one CPU whose releaser was last seen on another CPU
+// (op.waker_cpu, spin.h) — there a waiter thread's spin catches the hand-off while the loop pays
+// a sleeping CPU's wake-up every time (bench, one CPU each: threads 13-18 µs, loop 20-25 µs).
+// Both processes on one CPU: the loop needs one wake-up per hand-off where the thread hops are
+// context switches on that CPU (10-16 µs against 21-37 µs). Unpinned: the waiter threads are
+// bistable (12-17 µs while their spins catch the hand-offs, 30-55 µs once both sides sleep, in
+// runs minutes apart and within one run) and need a thread per object with a wait in flight;
+// the loop measured 12-26 µs and no thread (docs/design.md, "Which waits").
 bool wait_on_loop(EnvData* d, const LoopOp& op) {
   if (!d->loop.available()) return false;
   if (d->loop.forced()) return true;
-  return one_cpu() && !(op.waker_cpu && waker_on_another_cpu(op.waker_cpu));
+  return !(op.waker_cpu && one_cpu() && waker_on_another_cpu(op.waker_cpu));
 }
 }  // namespace
 

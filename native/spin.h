@@ -25,8 +25,8 @@ bool one_cpu();
 // Where the process that releases a word runs, as far as its waiter can tell: a state word that
 // the releaser's wake call sets to its CPU + 1 (0: not known yet). A process pinned to one CPU
 // whose releaser runs on that same CPU gains nothing from spinning (the releaser waits for this
-// very CPU) and sleeps on the event loop for its async waits (napi_util.cc); one whose releaser
-// runs on another CPU spins as an unpinned one does — a hand-off then takes well under a µs.
+// very CPU); one whose releaser runs on another CPU spins as an unpinned one does — a hand-off
+// then takes well under a µs — and keeps a waiter thread for its async waits (napi_util.cc).
 void note_waker_cpu(uint32_t* waker_cpu);
 bool waker_on_another_cpu(const uint32_t* waker_cpu);
 // Whether a wait should spin before it sleeps: not when this process and its releaser share its
