@@ -88,8 +88,12 @@ export class AcquireQueue {
     for (const p of this.queue.splice(0)) this.settle(p, () => p.reject(closedError(what)));
     if (!this.inflight) return;
     const { p, req } = this.inflight;
-    this.settle(p, p.gaveUp?.settle ?? (() => p.reject(closedError(what))));
-    native.cancel(req);
+    // A waiter that already gave up has its cancel sent (another would wake the word again).
+    if (p.gaveUp) this.settle(p, p.gaveUp.settle);
+    else {
+      this.settle(p, () => p.reject(closedError(what)));
+      native.cancel(req);
+    }
     return new Promise<void>((resolve) => (this.closing = resolve));
   }
 

@@ -32,8 +32,9 @@ describe.each([
     expect(r.phantom).toBe(0);
     expect(r.timedOut).toBeGreaterThan(0);
     expect(r.taken).toBeGreaterThan(0);
-    // The path it meant to test: the loop where available, else none of it.
-    if (mode === '1' && r.loop.available) expect(r.loop.waits).toBeGreaterThan(r.timedOut);
+    // The path it meant to test: the loop where available (every wait that timed out waited
+    // there; one that found its count at once never waited at all), else none of it.
+    if (mode === '1' && r.loop.available) expect(r.loop.waits).toBeGreaterThanOrEqual(r.timedOut);
     else expect(r.loop.waits).toBe(0);
   }, 70_000);
 });
