@@ -17,7 +17,7 @@ const { countRecoveries } = require('./recoveries');
 
 const cfg = JSON.parse(process.argv[2]);
 const shared = open(cfg.run, () => Atomics.add(shared.ctrl.view, C.BARRIER_ACTIONS, 1));
-countRecoveries(shared);
+const stopCounting = countRecoveries(shared);
 const rand = rng(cfg.seed);
 const ctrl = shared.ctrl.view;
 
@@ -131,6 +131,7 @@ async function main() {
   }
   if (cfg.soak) await new Promise((r) => process.send({ rss: rssSample(), n: cfg.quota, final: true, split: rssSplit() }, r));
   ctx.rec.set(F.STATUS, 3);
+  await stopCounting();
   closeAll(shared);
 }
 

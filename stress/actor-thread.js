@@ -11,9 +11,10 @@ const { countRecoveries } = require('./recoveries');
 
 const { run, t0, slot, seed, asyncOnly, only } = workerData;
 const shared = open(run, () => Atomics.add(shared.ctrl.view, C.BARRIER_ACTIONS, 1));
-countRecoveries(shared);
+const stopCounting = countRecoveries(shared);
 const ctx = makeContext({ shared, slot, rand: rng(seed), t0, thread: true });
-runActor(ctx, { asyncOnly, only }).then(() => {
+runActor(ctx, { asyncOnly, only }).then(async () => {
   ctx.rec.set(F.STATUS, 3);
+  await stopCounting();
   closeAll(shared);
 });
