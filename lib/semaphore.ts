@@ -50,14 +50,16 @@ abstract class SemaphoreBase extends Primitive {
   private tryTake(): boolean {
     // The first CAS guesses the value 1 (a mutex-like use, or a hand-off): then it takes in one
     // Atomics call, and when the value is 0 its result says so as a load would. Each Atomics
-    // call is a builtin call in V8 (issue 15).
+    // call is a builtin call in V8 (issue 15). Only that first CAS's result 1 means "taken": a
+    // retry that fails and sees 1 has taken nothing, and tries 1 -> 0 next.
     let v = Atomics.compareExchange(this.i32, this.v, 1, 0);
-    while (v > 1) {
+    if (v === 1) return true;
+    while (v > 0) {
       const seen = Atomics.compareExchange(this.i32, this.v, v, v - 1);
       if (seen === v) return true;
       v = seen;
     }
-    return v === 1;
+    return false;
   }
 
   /** Blocking acquire (decrement); false on timeout. */

@@ -1,6 +1,6 @@
 // Semaphore and BoundedSemaphore: CPython's _TestSemaphore behaviours, across processes.
 import { describe, it, expect } from 'vitest';
-import { Semaphore, BoundedSemaphore } from 'procsync';
+import { Semaphore, BoundedSemaphore, RawArray, Event } from 'procsync';
 import { runChild, startChild } from './helpers/children';
 import { useTracked } from './helpers/track';
 
@@ -50,6 +50,22 @@ describe('Semaphore', () => {
     sem.release();
     expect((await child.done).result).toBe(true);
     expect(sem.getValue()).toBe(0);
+  });
+
+  it('contended non-blocking acquires never take a count that is not there', async () => {
+    // A CAS retry that failed and saw the value 1 once counted as a take (it took nothing): a
+    // Semaphore's holders outnumbered its value, a BoundedSemaphore's release of a held count
+    // threw. Three processes race for two counts; each holder is counted while it holds one.
+    for (const sem of [track(new Semaphore(2)), track(new BoundedSemaphore(2))]) {
+      const holders = track(new RawArray('i', 1));
+      const start = track(new Event());
+      const kids = [0, 1, 2].map(() => startChild('locks.js', 'semHolders', [sem, holders, start, 2, 1500]));
+      start.set();
+      const results = (await Promise.all(kids.map((k) => k.done))).map((r) => r.result as { over: number; threw: number; taken: number });
+      for (const r of results) expect(r.taken).toBeGreaterThan(0);
+      expect(results.map((r) => [r.over, r.threw])).toEqual([[0, 0], [0, 0], [0, 0]]);
+      expect(sem.getValue()).toBe(2);
+    }
   });
 
   it('release(n) wakes n waiting processes', async () => {
