@@ -34,8 +34,8 @@ interface Pending {
    * Set when this waiter gave up (timeout or abort) while its native wait was in flight: how to
    * settle once the native side confirms. Until then that wait may have taken (a count, the
    * lock) without knowing it was given up; settling at once would tell the caller "not taken"
-   * while the take is still out, and another process could see it (issue 15's stress violation:
-   * a count given back after the caller had moved on).
+   * while the take is still out, and another process could see it (a count given back after
+   * the caller had moved on).
    */
   gaveUp?: { settle: () => void; keepIfTaken: boolean };
 }
