@@ -16,7 +16,7 @@ export interface Layout {
     CORRUPT: number; CLOSED: number; MESSAGE_TOO_LARGE: number; SYS: number;
   };
   lock: { ownerWord: number; countWord: number; ownerMask: number; waiters: number };
-  semaphore: { valueWord: number; sleepersWord: number; wakerCpuWord: number };
+  semaphore: { valueWord: number; sleepersWord: number };
   event: { stateWord: number; sleepersWord: number };
   condition: { waitingWord: number; slotsWord: number; slotWords: number; slotWaiting: number; maxWaiters: number };
   barrier: { stateWord: number; countWord: number; filling: number; broken: number; runAction: number; maxParties: number };

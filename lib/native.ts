@@ -82,8 +82,10 @@ export interface Native {
   closeAll(): void;
   setErrorClass(ctor: new (code: string, message: string) => Error): void;
   cancel(request: number): void;
-  /** Wakes up to n sleepers of the word; a Semaphore's release also names its waker-CPU word (native/spin.h). */
-  wake(seg: SegHandle, offset: number, n: number, wakerCpuOffset?: number): void;
+  /** Wakes up to n sleepers of the word. */
+  wake(seg: SegHandle, offset: number, n: number): void;
+  /** A Semaphore release's wake-up: also notes the releasing CPU in its waker-CPU word (native/spin.h). */
+  semWake(seg: SegHandle, n: number): void;
   lockAcquire(seg: SegHandle, offset: number, timeout: number): number;
   lockAcquire(seg: SegHandle, offset: number, timeout: number, cb: DoneCallback): number;
   /** The slow release of a Lock/RLock word (waiters, an heir, another's word): a Code. */
@@ -93,8 +95,8 @@ export interface Native {
   /** The pid and worker_threads threadId (0: main thread) recorded for a user id, or null. */
   userHolder(seg: SegHandle, userId: number): Holder | null;
   setJsThreadId(threadId: number): void;
-  semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, wakerCpuOff: number, timeout: number): number;
-  semAcquire(seg: SegHandle, valueOff: number, sleepersOff: number, wakerCpuOff: number, timeout: number, cb: DoneCallback): number;
+  semAcquire(seg: SegHandle, timeout: number): number;
+  semAcquire(seg: SegHandle, timeout: number, cb: DoneCallback): number;
   eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
   eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
   layout: unknown;

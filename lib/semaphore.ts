@@ -6,7 +6,7 @@
 import { layout } from './layout';
 
 /** State words (native/semaphore_core.h). */
-const { valueWord: VALUE, sleepersWord: SLEEPERS, wakerCpuWord: WAKER_CPU } = layout.semaphore;
+const { valueWord: VALUE, sleepersWord: SLEEPERS } = layout.semaphore;
 import { coded, invalidArgType, outOfRange } from './errors';
 import { Code, native, NativeSegment, SegHandle } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkSignal, waitTimeout } from './options';
@@ -41,7 +41,7 @@ abstract class SemaphoreBase extends Primitive {
     this.bound = bounded ? this.info.params[0] : MAX;
     this.queue = new AcquireQueue({
       tryNow: () => this.tryTake(),
-      start: (t, cb) => native.semAcquire(this.seg, this.off(VALUE), this.off(SLEEPERS), this.off(WAKER_CPU), t, cb),
+      start: (t, cb) => native.semAcquire(this.seg, t, cb),
       undo: () => this.add(1),
       error: (code) => new Error(`unexpected native result ${code}`),
     });
@@ -68,7 +68,7 @@ abstract class SemaphoreBase extends Primitive {
     const t = opts === undefined ? -1 : waitTimeout(opts);
     if (this.tryTake()) return true;
     if (t === 0) return false;
-    return native.semAcquire(seg, this.off(VALUE), this.off(SLEEPERS), this.off(WAKER_CPU), t) === Code.OK;
+    return native.semAcquire(seg, t) === Code.OK;
   }
 
   /** Acquire without blocking the event loop; resolves false on timeout. */
@@ -113,7 +113,7 @@ abstract class SemaphoreBase extends Primitive {
     }
     // Value first, then the sleepers count (seq_cst): a sleeper announces itself before it
     // re-checks the value in the futex, so one of the two sides always sees the other.
-    if (Atomics.load(this.i32, this.s) > 0) native.wake(this.rawSegment(), this.off(VALUE), n, this.off(WAKER_CPU));
+    if (Atomics.load(this.i32, this.s) > 0) native.semWake(this.rawSegment(), n);
   }
 
   /** The current value. */

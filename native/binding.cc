@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "spin.h"
 #include "wait.h"
 #include "platform/platform.h"
 #include "platform/liveness.h"
@@ -228,8 +227,7 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// wake(seg, offset, n, wakerCpuOffset?): wakes up to n sleepers of the word; with the fourth
-// argument (a Semaphore's release) it first notes the CPU it runs on in that word (spin.h).
+// wake(seg, offset, n): wakes up to n sleepers of the word.
 Napi::Value Wake(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s = unwrap_segment(env, info[0]);
@@ -238,11 +236,6 @@ Napi::Value Wake(const Napi::CallbackInfo& info) {
   if (!w) return env.Null();
   uint32_t n;
   if (!u32_arg(env, info[2], &n, "count")) return env.Null();
-  if (info.Length() > 3) {
-    uint32_t* waker_cpu = word_arg(env, s, info[3]);
-    if (!waker_cpu) return env.Null();
-    note_waker_cpu(waker_cpu);
-  }
   wake_word(w, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
   return env.Undefined();
 }

@@ -40,7 +40,7 @@ void register_constants(Napi::Env env, Napi::Object exports) {
                               {"MESSAGE_TOO_LARGE", kErrMessageTooLarge}, {"SYS", kErrSys}}));
   c.Set("lock", object(env, {{"ownerWord", kLockOwnerWord}, {"countWord", kRLockCountWord},
                              {"ownerMask", kOwnerMask}, {"waiters", kLockWaiters}}));
-  c.Set("semaphore", object(env, {{"valueWord", kSemValueWord}, {"sleepersWord", kSemSleepersWord}, {"wakerCpuWord", kSemWakerCpuWord}}));
+  c.Set("semaphore", object(env, {{"valueWord", kSemValueWord}, {"sleepersWord", kSemSleepersWord}}));
   c.Set("event", object(env, {{"stateWord", kEventStateWord}, {"sleepersWord", kEventSleepersWord}}));
   c.Set("condition", object(env, {{"waitingWord", cond::kWaitingWord}, {"slotsWord", cond::kSlotsWord},
                                   {"slotWords", cond::kSlotWords}, {"slotWaiting", cond::kSlotWaiting},

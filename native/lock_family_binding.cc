@@ -1,9 +1,12 @@
 // Bindings of the lock family: Lock/RLock, Semaphore/BoundedSemaphore, Event (slow paths;
 // the fast paths are JS Atomics in lib/).
 #include "event.h"
+#include "kinds.h"
+#include "layout.h"
 #include "lock.h"
 #include "napi_util.h"
 #include "semaphore_core.h"
+#include "spin.h"
 
 namespace procsync {
 namespace {
@@ -64,23 +67,35 @@ Napi::Value UserHolder(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// semAcquire(seg, valueOffset, sleepersOffset, wakerCpuOffset, timeoutMs, cb?)
+// The value word of a Semaphore / BoundedSemaphore segment; its other words follow at the
+// offsets of semaphore_core.h. The kind is re-read (another process may have scribbled on the
+// header) and the state checked to fit the mapping, as every entry point that derives its
+// words from the segment does (rwlock_binding.cc).
+bool sem_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, uint32_t** value) {
+  *s = unwrap_segment(env, v);
+  if (!*s) return false;
+  uint32_t k = __atomic_load_n(&(*s)->mapping()->header().kind, __ATOMIC_RELAXED);
+  if ((k != kSemaphore && k != kBoundedSemaphore) || kStateOffset + 4 * kSemWords > (*s)->mapping()->size()) {
+    coded(env, "ERR_CORRUPT", "segment is not a valid Semaphore").ThrowAsJavaScriptException();
+    return false;
+  }
+  *value = reinterpret_cast<uint32_t*>((*s)->mapping()->state());
+  return true;
+}
+
+// semAcquire(seg, timeoutMs, cb?)
 Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  SegmentHandle* s = unwrap_segment(env, info[0]);
-  if (!s) return env.Null();
-  uint32_t* v = word_arg(env, s, info[1]);
-  uint32_t* sl = v ? word_arg(env, s, info[2]) : nullptr;
-  const uint32_t* wc = sl ? word_arg(env, s, info[3]) : nullptr;
+  SegmentHandle* s;
+  uint32_t* v;
   int64_t deadline;
-  if (!wc || !deadline_arg(env, info[4], &deadline)) return env.Null();
-  // The words as offsets from the value word: a capture of one pointer and two ints fits
-  // std::function's inline storage (16 bytes), three pointers would be a heap allocation per
-  // wait (it showed in the one-CPU ping-pong's profile: malloc + free per sync acquire).
-  OpFn op = [v, dsl = int32_t(sl - v), dwc = int32_t(wc - v)](const WaitCtx& ctx) {
-    return semaphore_acquire(v, v + dsl, v + dwc, ctx);
-  };
-  if (!has_callback(info, 5)) return run_or_submit(info, 5, s, deadline, std::move(op));
+  if (!sem_arg(env, info[0], &s, &v) || !deadline_arg(env, info[1], &deadline)) return env.Null();
+  uint32_t* sl = v + kSemSleepersWord;
+  // One pointer of captures: no heap copy per wait (std::function keeps 16 bytes inline).
+  OpFn op = [v](const WaitCtx& ctx) { return semaphore_acquire(v, v + kSemSleepersWord, v + kSemWakerCpuWord, ctx); };
+  if (!has_callback(info, 2)) return run_or_submit(info, 2, s, deadline, std::move(op));
+  // What an acquire whose waiter gave up gives back, for both wait paths (their signatures differ).
+  auto give_back = [v, sl] { semaphore_give_back(v, sl); };
   LoopOp loop;
   loop.attempt = [v, sl](OpResult* out, uint32_t** word, uint32_t* expected) {
     if (!semaphore_take_or_announce(v, sl, word, expected)) return false;
@@ -88,10 +103,23 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
     return true;
   };
   loop.withdraw = [sl] { semaphore_withdraw(sl); };
-  loop.undo = [v, sl] { semaphore_give_back(v, sl); };
-  loop.waker_cpu = wc;
-  return run_or_submit(info, 5, s, deadline, std::move(op), [v, sl](const WaitCtx&) { semaphore_give_back(v, sl); },
+  loop.undo = give_back;
+  loop.waker_cpu = v + kSemWakerCpuWord;
+  return run_or_submit(info, 2, s, deadline, std::move(op), [give_back](const WaitCtx&) { give_back(); },
                        std::move(loop));
+}
+
+// semWake(seg, n): a release's wake-up of up to n sleepers; it also records this CPU as the
+// waker's (spin.h note_waker_cpu), which the woken side's spin decision reads.
+Napi::Value SemWake(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SegmentHandle* s;
+  uint32_t* v;
+  uint32_t n;
+  if (!sem_arg(env, info[0], &s, &v) || !u32_arg(env, info[1], &n, "count")) return env.Null();
+  note_waker_cpu(v + kSemWakerCpuWord);
+  wake_word(v, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
+  return env.Undefined();
 }
 
 // eventWait(seg, stateOffset, sleepersOffset, expected, timeoutMs, cb?)
@@ -119,6 +147,7 @@ void register_lock_family(Napi::Env env, Napi::Object exports) {
   exports.Set("userPid", Napi::Function::New(env, UserPid));
   exports.Set("userHolder", Napi::Function::New(env, UserHolder));
   exports.Set("semAcquire", Napi::Function::New(env, SemAcquire));
+  exports.Set("semWake", Napi::Function::New(env, SemWake));
   exports.Set("eventWait", Napi::Function::New(env, EventWait));
 }
 

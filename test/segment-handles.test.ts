@@ -4,13 +4,13 @@
 import { describe, it, expect } from 'vitest';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { Semaphore } from 'procsync';
+import { Lock, Semaphore } from 'procsync';
 import { useTracked } from './helpers/track';
 
 const track = useTracked();
 
 // The addon instance procsync loaded (Node's module cache hands back the same one).
-type Internal = { wake(h: unknown, off: number, n: number, wakerCpuOff?: unknown): void; semAcquire(h: unknown, v: number, s: number, c: number, t: number): number };
+type Internal = { wake(h: unknown, off: number, n: number): void; semWake(h: unknown, n: number): void; semAcquire(h: unknown, t: number): number };
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const native: Internal = require(path.join(__dirname, '..', 'dist', 'native.js')).native;
 const handleOf = (p: object): number => (p as unknown as { handle: number }).handle;
@@ -20,12 +20,12 @@ describe('segment handles', () => {
   it('a closed handle is ERR_CLOSED, also after its slot went to another segment', () => {
     const a = track(new Semaphore(1));
     const h = handleOf(a);
-    const off = offOf(a, 0);
-    expect(native.semAcquire(h, off, off + 4, off + 8, 0)).toBe(0); // takes a's count
+    expect(native.semAcquire(h, 0)).toBe(0); // takes a's count
     a.close();
     const b = track(new Semaphore(1)); // reuses the slot with a new generation
     expect(handleOf(b)).not.toBe(h);
-    expect(() => native.semAcquire(h, offOf(b, 0), offOf(b, 0) + 4, offOf(b, 0) + 8, 0)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    expect(() => native.semAcquire(h, 0)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    expect(() => native.semWake(h, 1)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
     expect(() => native.wake(h, offOf(b, 0), 1)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
     expect(b.getValue()).toBe(1); // untouched
   });
@@ -42,14 +42,14 @@ describe('segment handles', () => {
     expect(a.getValue()).toBe(0);
   });
 
-  it("a wake's waker-CPU offset is checked like any word offset", () => {
+  it('the Semaphore calls, which find their words from the segment, refuse a segment of another kind', () => {
+    const lock = track(new Lock());
+    expect(() => native.semAcquire(handleOf(lock), 0)).toThrow(expect.objectContaining({ code: 'ERR_CORRUPT' }));
+    expect(() => native.semWake(handleOf(lock), 1)).toThrow(expect.objectContaining({ code: 'ERR_CORRUPT' }));
+    expect(lock.locked()).toBe(false); // untouched
     const a = track(new Semaphore(0));
-    const off = offOf(a, 0);
-    for (const bad of [-4, 0.5, NaN, 2 ** 40]) {
-      expect(() => native.wake(handleOf(a), off, 1, bad), String(bad)).toThrow(RangeError);
-    }
-    expect(() => native.wake(handleOf(a), off, 1, 'x')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    native.wake(handleOf(a), off, 1, off + 8); // a valid one: no sleeper, nothing to wake
+    expect(() => native.semWake(handleOf(a), -1)).toThrow(RangeError);
+    native.semWake(handleOf(a), 1); // no sleeper: nothing to wake
     expect(a.getValue()).toBe(0);
   });
 });
