@@ -90,33 +90,59 @@ export function writeFlat(buf: Uint8Array, o: Record<string, unknown>): number {
 }
 
 type Build = (values: unknown[]) => Record<string, unknown>;
-/** The shapes seen so far in this thread, by their keys: a builder each (null: keyed stores). */
-const builders = new Map<string, Build | null>();
-const MAX_BUILDERS = 64;
+
+/** A record shape: its key section's bytes (count byte included), its keys, its builder. */
+interface Shape {
+  bytes: Uint8Array;
+  keys: string[];
+  /** Makes an object of these keys (compile()); null: keyed stores. */
+  build: Build | null;
+}
+/**
+ * The shapes seen so far in this thread, by their key bytes read as latin1: the first
+ * MAX_SHAPES, each checked, split into keys and compiled once. Beyond those a shape is made
+ * per change of shape and not kept (memory stays bounded whatever a peer puts).
+ */
+const shapes = new Map<string, Shape>();
+const MAX_SHAPES = 64;
+const NO_SHAPE: Shape = { bytes: new Uint8Array(0), keys: [], build: null };
+
+/** The shape whose key section (count byte first) is bytes[start, end). */
+function shapeAt(bytes: Buffer, start: number, end: number): Shape {
+  const id = bytes.toString('latin1', start, end);
+  const known = shapes.get(id);
+  if (known !== undefined) return known;
+  const keys: string[] = [];
+  for (let q = start + 1; q < end; ) {
+    const len = bytes[q];
+    for (let b = q + 1; b <= q + len; b++) if (bytes[b] >= 0x80) corrupt();
+    const k = bytes.toString('latin1', q + 1, q + 1 + len);
+    if (k === '__proto__') corrupt();
+    keys.push(k);
+    q += 1 + len;
+  }
+  const keep = shapes.size < MAX_SHAPES;
+  const shape = { bytes: bytes.slice(start, end), keys, build: keep ? compile(keys) : null };
+  if (keep) shapes.set(id, shape);
+  return shape;
+}
 
 /**
  * A function that makes an object of these keys from its values in order, as one object
  * literal: V8 then makes it from a boilerplate of the known shape (~15 ns for two properties),
  * where `o[k] = v` per property is a keyed store whose one site sees every key (~40 ns each,
- * measured). Compiled once per shape, for the first MAX_BUILDERS shapes; null — keyed stores —
- * beyond those, or where code generation from strings is refused
- * (`--disallow-code-generation-from-strings`). Each key becomes a JSON string literal; the caller
- * has checked that the keys are ASCII, and `__proto__` (which a literal would take as the
- * prototype) never gets a builder.
+ * measured). Null — keyed stores — where code generation from strings is refused
+ * (`--disallow-code-generation-from-strings`). Each key becomes a JSON string literal; the keys
+ * are ASCII and never `__proto__` (which a literal would take as the prototype): shapeAt()
+ * refuses those records.
  */
-function builder(keys: string[]): Build | null {
-  const id = JSON.stringify(keys);
-  let b = builders.get(id);
-  if (b !== undefined) return b;
-  if (builders.size >= MAX_BUILDERS || keys.includes('__proto__')) return null;
+function compile(keys: string[]): Build | null {
   try {
     const props = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
-    b = new Function('v', `'use strict'; return { ${props} };`) as Build;
+    return new Function('v', `'use strict'; return { ${props} };`) as Build;
   } catch {
-    b = null;
+    return null;
   }
-  builders.set(id, b);
-  return b;
 }
 
 /** Thrown as ERR_CORRUPT by decodeItem's caller. */
@@ -130,10 +156,8 @@ function corrupt(): never {
  * objects themselves (strings are immutable: reusing one is invisible).
  */
 export class FlatReader {
-  private shapeBytes = new Uint8Array(0);
-  private shapeKeys: string[] = [];
-  /** Makes an object of the last shape (builder()); null: keyed stores. */
-  private build: Build | null = null;
+  /** The last record's shape: the next one is most likely the same. */
+  private shape: Shape = NO_SHAPE;
   /** The values of the record being read, in key order (reused). */
   private readonly values: unknown[] = [];
   private readonly slots: { bytes: Uint8Array; len: number; str: string }[] = [];
@@ -143,31 +167,18 @@ export class FlatReader {
     if (p >= end) corrupt();
     const n = bytes[p++];
     if (n > MAX_PROPS) corrupt();
-    // The key section: its length, then the same bytes as last time -> the same keys.
-    const keysStart = p;
+    // The key section (from its count byte): the same bytes as last time -> the same shape.
+    const keysStart = p - 1;
     for (let i = 0; i < n; i++) {
       if (p >= end) corrupt();
       p += 1 + bytes[p];
     }
     if (p > end) corrupt();
-    const keysLen = p - keysStart;
-    let keys = this.shapeKeys;
-    let same = keysLen === this.shapeBytes.length && keys.length === n;
-    for (let i = 0; same && i < keysLen; i++) same = bytes[keysStart + i] === this.shapeBytes[i];
-    if (!same) {
-      keys = [];
-      for (let q = keysStart, i = 0; i < n; i++) {
-        const len = bytes[q];
-        for (let b = q + 1; b <= q + len; b++) if (bytes[b] >= 0x80) corrupt();
-        const k = bytes.toString('latin1', q + 1, q + 1 + len);
-        if (k === '__proto__') corrupt();
-        keys.push(k);
-        q += 1 + len;
-      }
-      this.shapeBytes = bytes.slice(keysStart, p);
-      this.shapeKeys = keys;
-      this.build = builder(keys);
-    }
+    let shape = this.shape;
+    const known = shape.bytes;
+    let same = p - keysStart === known.length;
+    for (let i = 0; same && i < known.length; i++) same = bytes[keysStart + i] === known[i];
+    if (!same) shape = this.shape = shapeAt(bytes, keysStart, p);
     const values = this.values;
     for (let i = 0; i < n; i++) {
       if (p >= end) corrupt();
@@ -208,7 +219,8 @@ export class FlatReader {
       values[i] = v;
     }
     if (p !== end) corrupt();
-    if (this.build !== null) return this.build(values);
+    if (shape.build !== null) return shape.build(values);
+    const keys = shape.keys;
     const o: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) o[keys[i]] = values[i];
     return o;
