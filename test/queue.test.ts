@@ -11,6 +11,10 @@ import { segmentFile } from './helpers/segment-file';
 import { useTracked } from './helpers/track';
 import { segmentPath } from './helpers/segment-path';
 
+// The Queue's state words and ring offset, as the core defines them (native/queue.h).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const Q = (require('../dist/layout.js') as typeof import('../lib/layout')).layout.queue;
+
 const track = useTracked();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -514,8 +518,8 @@ describe('Queue bad input and sharing', () => {
     const f = segmentFile(name);
     const { word, read, write } = f;
     try {
-      const head = read(word(16));
-      const ring = f.stateOffset + 192;
+      const head = read(word(Q.headWord));
+      const ring = f.stateOffset + Q.headerBytes;
       // A record length far past the used bytes.
       const len = read(ring + head);
       write(ring + head, 0xfffffff0);
@@ -523,12 +527,12 @@ describe('Queue bad input and sharing', () => {
       expect(q.qsize()).toBe(1);
       write(ring + head, len);
       // Head/used words out of range.
-      const used = read(word(19));
-      write(word(19), 0x7fffffff);
+      const used = read(word(Q.usedWord));
+      write(word(Q.usedWord), 0x7fffffff);
       expect(() => q.getNowait()).toThrow(code('ERR_CORRUPT'));
       expect(() => q.putNowait('x')).toThrow(code('ERR_CORRUPT'));
       expect(() => q.qsize()).toThrow(code('ERR_CORRUPT'));
-      write(word(19), used);
+      write(word(Q.usedWord), used);
       expect(q.getNowait()).toBe('hello');
     } finally {
       f.close();
@@ -547,20 +551,20 @@ describe('Queue bad input and sharing', () => {
     try {
       // The state a get of 'a' commits, written to the log as commit() does, and the process
       // "killed" after log_valid = 1 and the first of the real words.
-      const [head, tail, count, used, unfinished] = [16, 17, 18, 19, 24].map(read);
-      const RING = f.stateOffset + 192;
+      const [head, tail, count, used, unfinished] = [Q.headWord, Q.tailWord, Q.countWord, Q.usedWord, Q.unfinishedWord].map(read);
+      const RING = f.stateOffset + Q.headerBytes;
       const rec = 4 + readAt(RING + head); // length prefix of 'a' (no wrap this early)
       const next = [(head + rec) % 260, tail, count - 1, used - rec, unfinished];
-      next.forEach((v, k) => write(27 + k, v));
-      write(26, 1);
-      write(16, next[0]);
+      next.forEach((v, k) => write(Q.logWord + k, v));
+      write(Q.logValidWord, 1);
+      write(Q.headWord, next[0]);
       expect(q.qsize()).toBe(1);
-      expect(read(26)).toBe(0);
+      expect(read(Q.logValidWord)).toBe(0);
       expect(q.getNowait()).toBe('b');
       // A log that is itself inconsistent is reported, not applied.
       q.putSync('c');
-      [999, 0, 5, 0, 0].forEach((v, k) => write(27 + k, v));
-      write(26, 1);
+      [999, 0, 5, 0, 0].forEach((v, k) => write(Q.logWord + k, v));
+      write(Q.logValidWord, 1);
       expect(() => q.getNowait()).toThrow(code('ERR_CORRUPT'));
     } finally {
       f.close();
