@@ -67,11 +67,10 @@ Napi::Value UserHolder(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// The value word of a Semaphore / BoundedSemaphore segment; its other words follow at the
-// offsets of semaphore_core.h. The kind is re-read (another process may have scribbled on the
+// The state words of a Semaphore / BoundedSemaphore segment (semaphore_core.h indexes them). The kind is re-read (another process may have scribbled on the
 // header) and the state checked to fit the mapping, as every entry point that derives its
 // words from the segment does (rwlock_binding.cc).
-bool sem_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, uint32_t** value) {
+bool sem_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, uint32_t** words) {
   *s = unwrap_segment(env, v);
   if (!*s) return false;
   uint32_t k = __atomic_load_n(&(*s)->mapping()->header().kind, __ATOMIC_RELAXED);
@@ -79,7 +78,7 @@ bool sem_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, uint32_t** value) 
     coded(env, "ERR_CORRUPT", "segment is not a valid Semaphore").ThrowAsJavaScriptException();
     return false;
   }
-  *value = reinterpret_cast<uint32_t*>((*s)->mapping()->state());
+  *words = reinterpret_cast<uint32_t*>((*s)->mapping()->state());
   return true;
 }
 
@@ -87,12 +86,15 @@ bool sem_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, uint32_t** value) 
 Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
-  uint32_t* v;
+  uint32_t* w;
   int64_t deadline;
-  if (!sem_arg(env, info[0], &s, &v) || !deadline_arg(env, info[1], &deadline)) return env.Null();
-  uint32_t* sl = v + kSemSleepersWord;
+  if (!sem_arg(env, info[0], &s, &w) || !deadline_arg(env, info[1], &deadline)) return env.Null();
+  uint32_t* v = w + kSemValueWord;
+  uint32_t* sl = w + kSemSleepersWord;
   // One pointer of captures: no heap copy per wait (std::function keeps 16 bytes inline).
-  OpFn op = [v](const WaitCtx& ctx) { return semaphore_acquire(v, v + kSemSleepersWord, v + kSemWakerCpuWord, ctx); };
+  OpFn op = [w](const WaitCtx& ctx) {
+    return semaphore_acquire(w + kSemValueWord, w + kSemSleepersWord, w + kSemWakerCpuWord, ctx);
+  };
   if (!has_callback(info, 2)) return run_or_submit(info, 2, s, deadline, std::move(op));
   // What an acquire whose waiter gave up gives back, for both wait paths (their signatures differ).
   auto give_back = [v, sl] { semaphore_give_back(v, sl); };
@@ -104,7 +106,7 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   };
   loop.withdraw = [sl] { semaphore_withdraw(sl); };
   loop.undo = give_back;
-  loop.waker_cpu = v + kSemWakerCpuWord;
+  loop.waker_cpu = w + kSemWakerCpuWord;
   return run_or_submit(info, 2, s, deadline, std::move(op), [give_back](const WaitCtx&) { give_back(); },
                        std::move(loop));
 }
@@ -114,11 +116,11 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
 Napi::Value SemWake(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
-  uint32_t* v;
+  uint32_t* w;
   uint32_t n;
-  if (!sem_arg(env, info[0], &s, &v) || !u32_arg(env, info[1], &n, "count")) return env.Null();
-  note_waker_cpu(v + kSemWakerCpuWord);
-  wake_word(v, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
+  if (!sem_arg(env, info[0], &s, &w) || !u32_arg(env, info[1], &n, "count")) return env.Null();
+  note_waker_cpu(w + kSemWakerCpuWord);
+  wake_word(w + kSemValueWord, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
   return env.Undefined();
 }
 
