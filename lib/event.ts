@@ -73,7 +73,7 @@ export class Event extends Primitive {
     const v = Atomics.load(this.i32, this.st);
     if (v & 1) return true;
     if (t === 0) return false;
-    return native.eventWait(seg, this.off(STATE), this.off(SLEEPERS), v, t) === Code.OK;
+    return native.eventWait(seg, v, t) === Code.OK;
   }
 
   /** Waits without blocking the event loop. */
@@ -112,7 +112,7 @@ export class Event extends Primitive {
     if (this.inflight !== null || this.waiters.size === 0 || this.isClosed) return;
     // Every waiter left saw the generation of `cur` (the loop above resolved the others), so
     // one native wait for "the word differs from cur" serves them all.
-    this.inflight = native.eventWait(this.seg, this.off(STATE), this.off(SLEEPERS), cur, -1, () => {
+    this.inflight = native.eventWait(this.seg, cur, -1, () => {
       this.inflight = null;
       if (!this.isClosed) this.pump();
     });

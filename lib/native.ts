@@ -97,8 +97,8 @@ export interface Native {
   setJsThreadId(threadId: number): void;
   semAcquire(seg: SegHandle, timeout: number): number;
   semAcquire(seg: SegHandle, timeout: number, cb: DoneCallback): number;
-  eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number): number;
-  eventWait(seg: SegHandle, stateOff: number, sleepersOff: number, expected: number, timeout: number, cb: DoneCallback): number;
+  eventWait(seg: SegHandle, expected: number, timeout: number): number;
+  eventWait(seg: SegHandle, expected: number, timeout: number, cb: DoneCallback): number;
   layout: unknown;
   /** The native backend: 'linux', 'posix' or 'windows' (native/platform/). */
   backend: string;

@@ -28,16 +28,17 @@ function parseArgs(value: unknown, opts: unknown): [number, SemOptions] {
 }
 
 abstract class SemaphoreBase extends Primitive {
-  private readonly v: number; // index of the value word
-  private readonly s: number; // index of the sleepers word
+  /** Indexes in i32 of the value and sleepers words. */
+  private readonly valueAt: number;
+  private readonly sleepersAt: number;
   private readonly queue: AcquireQueue;
   /** The bound (BoundedSemaphore), or MAX. */
   protected readonly bound: number;
 
   protected constructor(seg: NativeSegment, bounded: boolean) {
     super(seg);
-    this.v = this.base + VALUE;
-    this.s = this.base + SLEEPERS;
+    this.valueAt = this.base + VALUE;
+    this.sleepersAt = this.base + SLEEPERS;
     this.bound = bounded ? this.info.params[0] : MAX;
     this.queue = new AcquireQueue({
       tryNow: () => this.tryTake(),
@@ -52,10 +53,10 @@ abstract class SemaphoreBase extends Primitive {
     // Atomics call, and when the value is 0 its result says so as a load would. Each Atomics
     // call is a builtin call in V8 (issue 15). Only that first CAS's result 1 means "taken": a
     // retry that fails and sees 1 has taken nothing, and tries 1 -> 0 next.
-    let v = Atomics.compareExchange(this.i32, this.v, 1, 0);
+    let v = Atomics.compareExchange(this.i32, this.valueAt, 1, 0);
     if (v === 1) return true;
     while (v > 0) {
-      const seen = Atomics.compareExchange(this.i32, this.v, v, v - 1);
+      const seen = Atomics.compareExchange(this.i32, this.valueAt, v, v - 1);
       if (seen === v) return true;
       v = seen;
     }
@@ -107,19 +108,19 @@ abstract class SemaphoreBase extends Primitive {
         if (this.bound !== MAX) throw coded('ERR_RELEASED_TOO_MANY_TIMES', `${this.kind} released too many times`);
         throw outOfRange(`${this.kind} value would exceed ${MAX}`);
       }
-      const seen = Atomics.compareExchange(this.i32, this.v, v, v + n);
+      const seen = Atomics.compareExchange(this.i32, this.valueAt, v, v + n);
       if (seen === v) break;
       v = seen;
     }
     // Value first, then the sleepers count (seq_cst): a sleeper announces itself before it
     // re-checks the value in the futex, so one of the two sides always sees the other.
-    if (Atomics.load(this.i32, this.s) > 0) native.semWake(this.rawSegment(), n);
+    if (Atomics.load(this.i32, this.sleepersAt) > 0) native.semWake(this.rawSegment(), n);
   }
 
   /** The current value. */
   getValue(): number {
     this.seg;
-    return Atomics.load(this.i32, this.v);
+    return Atomics.load(this.i32, this.valueAt);
   }
 
   /** True when the value is 0 (an acquire would wait). */
@@ -140,7 +141,7 @@ abstract class SemaphoreBase extends Primitive {
   }
 
   protected override inspectFields(): Record<string, unknown> {
-    return { name: this.name, value: Atomics.load(this.i32, this.v) };
+    return { name: this.name, value: Atomics.load(this.i32, this.valueAt) };
   }
 }
 

@@ -67,46 +67,52 @@ Napi::Value UserHolder(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// The state words of a Semaphore / BoundedSemaphore segment (semaphore_core.h indexes them). The kind is re-read (another process may have scribbled on the
-// header) and the state checked to fit the mapping, as every entry point that derives its
-// words from the segment does (rwlock_binding.cc).
-bool sem_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, uint32_t** words) {
+// The state words of a segment of kind k1 or k2, which the caller indexes by its state
+// machine's constants. The kind is re-read (another process may have scribbled on the header)
+// and `n` words checked to fit the mapping, as every entry point that derives its words from
+// the segment does (rwlock_binding.cc).
+bool state_arg(Napi::Env env, Napi::Value v, uint32_t k1, uint32_t k2, uint32_t n, const char* what,
+               SegmentHandle** s, uint32_t** words) {
   *s = unwrap_segment(env, v);
   if (!*s) return false;
   uint32_t k = __atomic_load_n(&(*s)->mapping()->header().kind, __ATOMIC_RELAXED);
-  if ((k != kSemaphore && k != kBoundedSemaphore) || kStateOffset + 4 * kSemWords > (*s)->mapping()->size()) {
-    coded(env, "ERR_CORRUPT", "segment is not a valid Semaphore").ThrowAsJavaScriptException();
+  if ((k != k1 && k != k2) || kStateOffset + 4 * uint64_t(n) > (*s)->mapping()->size()) {
+    coded(env, "ERR_CORRUPT", std::string("segment is not a valid ") + what).ThrowAsJavaScriptException();
     return false;
   }
   *words = reinterpret_cast<uint32_t*>((*s)->mapping()->state());
   return true;
 }
 
+bool sem_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, uint32_t** words) {
+  return state_arg(env, v, kSemaphore, kBoundedSemaphore, kSemWords, "Semaphore", s, words);
+}
+
 // semAcquire(seg, timeoutMs, cb?)
 Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
-  uint32_t* w;
+  uint32_t* words;
   int64_t deadline;
-  if (!sem_arg(env, info[0], &s, &w) || !deadline_arg(env, info[1], &deadline)) return env.Null();
-  uint32_t* v = w + kSemValueWord;
-  uint32_t* sl = w + kSemSleepersWord;
+  if (!sem_arg(env, info[0], &s, &words) || !deadline_arg(env, info[1], &deadline)) return env.Null();
+  uint32_t* value = words + kSemValueWord;
+  uint32_t* sleepers = words + kSemSleepersWord;
   // One pointer of captures: no heap copy per wait (std::function keeps 16 bytes inline).
-  OpFn op = [w](const WaitCtx& ctx) {
-    return semaphore_acquire(w + kSemValueWord, w + kSemSleepersWord, w + kSemWakerCpuWord, ctx);
+  OpFn op = [words](const WaitCtx& ctx) {
+    return semaphore_acquire(words + kSemValueWord, words + kSemSleepersWord, words + kSemWakerCpuWord, ctx);
   };
   if (!has_callback(info, 2)) return run_or_submit(info, 2, s, deadline, std::move(op));
   // What an acquire whose waiter gave up gives back, for both wait paths (their signatures differ).
-  auto give_back = [v, sl] { semaphore_give_back(v, sl); };
+  auto give_back = [value, sleepers] { semaphore_give_back(value, sleepers); };
   LoopOp loop;
-  loop.attempt = [v, sl](OpResult* out, uint32_t** word, uint32_t* expected) {
-    if (!semaphore_take_or_announce(v, sl, word, expected)) return false;
+  loop.attempt = [value, sleepers](OpResult* out, uint32_t** word, uint32_t* expected) {
+    if (!semaphore_take_or_announce(value, sleepers, word, expected)) return false;
     *out = {kOk, 0};
     return true;
   };
-  loop.withdraw = [sl] { semaphore_withdraw(sl); };
+  loop.withdraw = [sleepers] { semaphore_withdraw(sleepers); };
   loop.undo = give_back;
-  loop.waker_cpu = w + kSemWakerCpuWord;
+  loop.waker_cpu = words + kSemWakerCpuWord;
   return run_or_submit(info, 2, s, deadline, std::move(op), [give_back](const WaitCtx&) { give_back(); },
                        std::move(loop));
 }
@@ -116,28 +122,27 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
 Napi::Value SemWake(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SegmentHandle* s;
-  uint32_t* w;
+  uint32_t* words;
   uint32_t n;
-  if (!sem_arg(env, info[0], &s, &w) || !u32_arg(env, info[1], &n, "count")) return env.Null();
-  note_waker_cpu(w + kSemWakerCpuWord);
-  wake_word(w + kSemValueWord, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
+  if (!sem_arg(env, info[0], &s, &words) || !u32_arg(env, info[1], &n, "count")) return env.Null();
+  note_waker_cpu(words + kSemWakerCpuWord);
+  wake_word(words + kSemValueWord, n > 0x7fffffff ? 0x7fffffff : int32_t(n));
   return env.Undefined();
 }
 
-// eventWait(seg, stateOffset, sleepersOffset, expected, timeoutMs, cb?)
+// eventWait(seg, expected, timeoutMs, cb?)
 Napi::Value EventWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  SegmentHandle* s = unwrap_segment(env, info[0]);
-  if (!s) return env.Null();
-  uint32_t* st = word_arg(env, s, info[1]);
-  uint32_t* sl = st ? word_arg(env, s, info[2]) : nullptr;
+  SegmentHandle* s;
+  uint32_t* words;
   uint32_t expected;
   int64_t deadline;
-  if (!st || !sl || !u32_arg(env, info[3], &expected, "expected") || !deadline_arg(env, info[4], &deadline))
+  if (!state_arg(env, info[0], kEvent, kEvent, kEventWords, "Event", &s, &words) ||
+      !u32_arg(env, info[1], &expected, "expected") || !deadline_arg(env, info[2], &deadline))
     return env.Null();
-  // Sleepers as an offset from the state word: 16 bytes of captures, no heap copy (as SemAcquire).
-  return run_or_submit(info, 5, s, deadline, [st, dsl = int32_t(sl - st), expected](const WaitCtx& ctx) {
-    return event_wait(st, st + dsl, expected, ctx);
+  // One pointer and one int of captures: no heap copy per wait.
+  return run_or_submit(info, 3, s, deadline, [words, expected](const WaitCtx& ctx) {
+    return event_wait(words + kEventStateWord, words + kEventSleepersWord, expected, ctx);
   });
 }
 

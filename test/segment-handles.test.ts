@@ -10,7 +10,12 @@ import { useTracked } from './helpers/track';
 const track = useTracked();
 
 // The addon instance procsync loaded (Node's module cache hands back the same one).
-type Internal = { wake(h: unknown, off: number, n: number): void; semWake(h: unknown, n: number): void; semAcquire(h: unknown, t: number): number };
+type Internal = {
+  wake(h: unknown, off: number, n: number): void;
+  semWake(h: unknown, n: number): void;
+  semAcquire(h: unknown, t: number): number;
+  eventWait(h: unknown, expected: number, t: number): number;
+};
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const native: Internal = require(path.join(__dirname, '..', 'dist', 'native.js')).native;
 const handleOf = (p: object): number => (p as unknown as { handle: number }).handle;
@@ -42,10 +47,14 @@ describe('segment handles', () => {
     expect(a.getValue()).toBe(0);
   });
 
-  it('the Semaphore calls, which find their words from the segment, refuse a segment of another kind', () => {
+  it('the Semaphore and Event calls, which find their words from the segment, refuse a segment of another kind', () => {
     const lock = track(new Lock());
     expect(() => native.semAcquire(handleOf(lock), 0)).toThrow(expect.objectContaining({ code: 'ERR_CORRUPT' }));
     expect(() => native.semWake(handleOf(lock), 1)).toThrow(expect.objectContaining({ code: 'ERR_CORRUPT' }));
+    expect(() => native.eventWait(handleOf(lock), 0, 0)).toThrow(expect.objectContaining({ code: 'ERR_CORRUPT' }));
+    const sem = track(new Semaphore(1));
+    expect(() => native.eventWait(handleOf(sem), 0, 0)).toThrow(expect.objectContaining({ code: 'ERR_CORRUPT' }));
+    expect(sem.getValue()).toBe(1);
     expect(lock.locked()).toBe(false); // untouched
     const a = track(new Semaphore(0));
     expect(() => native.semWake(handleOf(a), -1)).toThrow(RangeError);
