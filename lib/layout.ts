@@ -21,10 +21,12 @@ export interface Layout {
   condition: { waitingWord: number; slotsWord: number; slotWords: number; slotWaiting: number; maxWaiters: number };
   barrier: { stateWord: number; countWord: number; filling: number; broken: number; runAction: number; maxParties: number };
   queue: {
-    putSeqWord: number; canGet: number; canPut: number; joined: number; maxCapacity: number; maxMaxsize: number;
-    headWord: number; tailWord: number; countWord: number; usedWord: number; getSeqWord: number;
-    getSleepersWord: number; putSleepersWord: number; unfinishedWord: number; logValidWord: number;
-    logWord: number; putArmedWord: number; headerBytes: number; capacityParamByte: number;
+    canGet: number; canPut: number; joined: number; maxCapacity: number; maxMaxsize: number;
+    putMutexWord: number; tailWord: number; putCountWord: number; unfinishedWord: number;
+    putLogValidWord: number; putLogWord: number; getMutexWord: number; headWord: number;
+    getCountWord: number; getLogValidWord: number; getLogWord: number; getSleepersWord: number;
+    putSleepersWord: number; putArmedWord: number; headerBytes: number; ringExtra: number;
+    capacityParamByte: number;
   };
   rwlock: { stateWord: number; slotsWord: number; read: number; wait: number; countMask: number; homeMax: number; defaultSlots: number; maxSlots: number };
   weblocks: { genWord: number; slotsWord: number; slotWords: number; waiting: number; held: number; maxName: number };

@@ -1,9 +1,10 @@
 // Queue, JoinableQueue, SimpleQueue: a ring buffer of length-prefixed records (lib/item-codec.ts) in
 // one shared segment (layout and crash-safety protocol: native/queue.h). A put/get that finds
-// the queue's mutex free runs on the JS thread over the mapped ring (lib/queue-ring.ts);
-// otherwise it is one native call that copies the record under the mutex. Blocking sync forms
-// wait natively, async forms wait natively for "could succeed now" and then try on the JS thread
-// (lib/queue-waits.ts), so an aborted or timed-out async call has changed nothing.
+// its side's mutex free (puts and gets have one each) runs on the JS thread over the mapped
+// ring (lib/queue-ring.ts); otherwise it is one native call that copies the record under that
+// mutex. Blocking sync forms wait natively, async forms wait natively for "could succeed now"
+// and then try on the JS thread (lib/queue-waits.ts), so an aborted or timed-out async call has
+// changed nothing.
 import { layout } from './layout';
 import { Empty, Full, ProcsyncError, coded, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { Code, DoneCallback, NativeSegment, SegHandle, native } from './native';
@@ -16,7 +17,7 @@ import { RING_NONE, RING_SLOW, Ring } from './queue-ring';
 import { abortReason } from './waitqueue';
 
 /** Word indices in the state and what queueWait waits for (native/queue.h). */
-const { putSeqWord: W_PUT_SEQ, canGet: CAN_GET, canPut: CAN_PUT, joined: JOINED } = layout.queue;
+const { putCountWord: W_PUT_COUNT, canGet: CAN_GET, canPut: CAN_PUT, joined: JOINED } = layout.queue;
 /** The smallest encoded item plus the 4-byte length prefix. */
 const MIN_RECORD = MIN_ITEM_BYTES + 4;
 
@@ -94,7 +95,7 @@ abstract class QueueCore<T> extends Primitive {
       start: (_need, t, cb) => qn.queueWait(this.seg, CAN_GET, 0, t, cb),
       // Getters are woken one per put: a wake-up that reached an abandoned wait goes on.
       passOn: () => {
-        if (!this.isClosed) native.wake(this.seg, this.off(W_PUT_SEQ), 1);
+        if (!this.isClosed) native.wake(this.seg, this.off(W_PUT_COUNT), 1);
       },
       error: (code) => nativeError(code, this.kind),
     });
@@ -243,7 +244,7 @@ abstract class QueueCore<T> extends Primitive {
 
   // ---- sizes ------------------------------------------------------------------------------
 
-  /** Internal snapshot; `repairs`: how often a process died holding the queue's mutex. */
+  /** Internal snapshot; `repairs`: how often a process died holding one of the queue's mutexes. */
   protected stat(): { count: number; used: number; unfinished: number; repairs: number } {
     const [code, count, used, unfinished, repairs] = qn.queueStat(this.seg);
     if (code !== Code.OK) throw nativeError(code, this.kind);

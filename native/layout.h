@@ -11,7 +11,7 @@
 namespace procsync {
 
 constexpr uint32_t kMagic = 0x43595350;  // "PSYC" little-endian
-constexpr uint32_t kLayoutVersion = 3;
+constexpr uint32_t kLayoutVersion = 4;
 constexpr size_t kHeaderSize = 64;
 constexpr size_t kLinkOffset = 64;
 constexpr size_t kLinkSize = 256;        // NUL-padded name, <= 200 chars

@@ -1,31 +1,43 @@
 // Queue / JoinableQueue / SimpleQueue: a byte ring buffer of length-prefixed records in one
 // segment, every state change made under the state mutex (state_mutex.h).
 //
-// State layout (byte offsets from the state start; lib/queue.ts mirrors the word indices):
-//   [0, 64)    the state mutex (state_mutex.h)
-//   word 16    head        byte offset of the oldest record in the ring
-//   word 17    tail        byte offset where the next record goes
-//   word 18    count       number of records
-//   word 19    used        bytes used by records (4-byte length prefix + payload each)
-//   word 20    put_seq     bumped after every committed put: getters sleep on it
-//   word 21    get_seq     bumped after every committed get: putters sleep on it
-//   word 22    get_sleepers, word 23 put_sleepers, word 25 join_sleepers (wake only if > 0)
-//   word 24    unfinished  JoinableQueue tasks put and not yet taskDone()'d; joiners sleep on it
-//   word 26    log_valid   1 while the redo log below is being applied (crash repair)
-//   words 27-31 log: head, tail, count, used, unfinished
-//   word 32    repairs     times a locker found the mutex's holder dead (diagnostics)
-//   word 33    put_armed   1 once a putter is about to sleep: the next get that frees room wakes
-//              the putters and clears it, the gets after it make no system call (see below)
-//   [192, 192 + ring)  the ring, ring = capacity + 4 bytes (so one item of `capacity` bytes fits)
+// The two sides of the queue take two mutexes: a put takes the put mutex and writes only the
+// put side's words, a get takes the get mutex and writes only the get side's, each on its own
+// cache line. With one mutex for both, every put and every get moved the mutex's line and the
+// state's between the CPUs: ~1 M items/s; with a mutex per side, one putter and one getter each
+// keep theirs (docs/design.md, "The Queue's one mutex is its throughput limit").
 //
+// State layout (word indices from the state start; lib/queue-ring.ts gets them from the core):
+//   [0, 64)    put side: word 0 the put mutex (state_mutex.h), 1 tail (byte offset where the
+//              next record goes), 2 put_count (records ever put, mod 2^32; getters sleep on it),
+//              3 unfinished (JoinableQueue tasks put and not yet taskDone()'d; joiners sleep on
+//              it), 4 put_log_valid, 5-7 put log: tail, unfinished, put_count
+//   [64, 128)  get side: word 16 the get mutex, 17 head (byte offset of the oldest record),
+//              18 get_count (records ever got; putters sleep on it), 19 get_log_valid,
+//              20-21 get log: head, get_count
+//   [128, 192) rarely written: 32 get_sleepers, 33 put_sleepers, 34 join_sleepers (wake only
+//              if > 0), 35 put_armed, 36 repairs (times a locker found a side's holder dead)
+//   [192, 192 + ring)  the ring, ring = capacity + 5 bytes: one item of `capacity` bytes and its
+//              4-byte length fit, and one byte always stays free, so head == tail means empty
+//
+// count = put_count - get_count; used bytes = (tail - head) mod ring.
 // Params: p0 = maxsize (items, 0 = bytes only), p1 = capacity (bytes of one item at most).
 //
-// Crash safety: record bytes are written beyond `tail` (invisible) and the record is published
-// by commit(): the new head/tail/count/used/unfinished go to the log, log_valid = 1, then the
-// real words, then log_valid = 0. A process killed anywhere in there leaves either the old
-// state (log_valid 0) or a complete log (log_valid 1); the next locker finds the mutex's owner dead
-// (state_mutex.h) and rolls the log forward. A put killed before the commit loses only its own
-// item; a get killed after its commit loses the item it was returning.
+// Publication and linearization. A put writes the record beyond tail (invisible), then commits:
+// tail, unfinished, then put_count — the put takes effect when put_count is stored. A getter
+// reads put_count, then tail, and so sees every byte of the records it counts. A get copies the
+// record out, then commits head, then get_count (it takes effect there). A putter reads
+// get_count first, then head: head is at least as new as the count, so the room it computes is
+// exact or larger by a record already copied out (safe to overwrite), and the count is exact or
+// one more (one get commits at a time): a "full" by maxsize held when get_count was read.
+//
+// Crash safety, per side: a commit writes its side's log, log_valid = 1, the words, then
+// log_valid = 0. A process killed anywhere in there leaves either the old words (log_valid 0)
+// or a complete log, which the next locker of that side rolls forward when it finds the
+// mutex's owner dead (state_mutex.h). A put killed before its commit loses only its own item; a
+// get killed after its commit loses the item it was returning. A putter killed inside its
+// commit leaves a record no getter counts yet: a getter that finds the queue empty with the put
+// log valid takes the put mutex, which repairs it, and looks again.
 //
 // Wake-ups cost a system call each, and a sleeper stays counted in its sleepers word until it
 // runs again, which on a busy machine spans many puts or gets. So (without losing any):
@@ -33,7 +45,7 @@
 //     already queued (each of those had a getter woken for it: one sleeping consumer behind a
 //     stream of puts is woken once, not at every put), and a get that leaves items behind wakes
 //     one more (a chain, for a getter that came to sleep in between); a woken getter always
-//     re-checks under the mutex before giving up, so it takes or passes on.
+//     re-checks before giving up, so it takes or passes on.
 //   putters (woken all at once: the room freed may fit one item and not another): a putter
 //     sets put_armed before it sleeps; a get wakes them only if it clears put_armed.
 #pragma once
@@ -45,21 +57,25 @@
 namespace procsync {
 
 constexpr uint32_t kQueueHeaderBytes = 192;
+// Ring bytes beyond the capacity: the 4-byte length of an item of `capacity` bytes, and the
+// byte that always stays free.
+constexpr uint32_t kQueueRingExtra = 5;
 constexpr uint32_t kQueueMaxCapacity = 1u << 30;
 constexpr uint32_t kQueueMaxMaxsize = 0x7fffffff;
 
 namespace qw {
-constexpr uint32_t kHead = 16, kTail = 17, kCount = 18, kUsed = 19, kPutSeq = 20, kGetSeq = 21,
-                   kGetSleepers = 22, kPutSleepers = 23, kUnfinished = 24, kJoinSleepers = 25,
-                   kLogValid = 26, kLog = 27,  // kLog .. kLog + 4
-                   kRepairs = 32, kPutArmed = 33;
+constexpr uint32_t kPutMutex = 0, kTail = 1, kPutCount = 2, kUnfinished = 3, kPutLogValid = 4,
+                   kPutLog = 5,  // kPutLog .. kPutLog + 2: tail, unfinished, put_count
+                   kGetMutex = 16, kHead = 17, kGetCount = 18, kGetLogValid = 19,
+                   kGetLog = 20,  // kGetLog .. kGetLog + 1: head, get_count
+                   kGetSleepers = 32, kPutSleepers = 33, kJoinSleepers = 34, kPutArmed = 35, kRepairs = 36;
 }
 
 // A queue's state as seen by one call: pointers into the mapping plus the sizes, validated
 // against the mapping size by the binding before any access.
 struct QueueView {
   uint8_t* state = nullptr;   // start of the state (the mutex)
-  uint32_t ring_size = 0;     // capacity + 4
+  uint32_t ring_size = 0;     // capacity + kQueueRingExtra
   uint32_t maxsize = 0;
   uint32_t* w(uint32_t i) const { return reinterpret_cast<uint32_t*>(state) + i; }
   uint8_t* ring() const { return state + kQueueHeaderBytes; }

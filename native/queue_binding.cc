@@ -29,7 +29,7 @@ bool queue_view(Napi::Env env, SegmentHandle* s, QueueView* q) {
     return false;
   }
   q->state = m.state();
-  q->ring_size = capacity + 4;
+  q->ring_size = capacity + kQueueRingExtra;
   q->maxsize = maxsize;
   return true;
 }

@@ -526,13 +526,19 @@ describe('Queue bad input and sharing', () => {
       expect(() => q.getSync({ block: false })).toThrow(code('ERR_CORRUPT'));
       expect(q.qsize()).toBe(1);
       write(ring + head, len);
-      // Head/used words out of range.
-      const used = read(word(Q.usedWord));
-      write(word(Q.usedWord), 0x7fffffff);
+      // Head/tail words out of range.
+      const tail = read(word(Q.tailWord));
+      write(word(Q.tailWord), 0x7fffffff);
       expect(() => q.getNowait()).toThrow(code('ERR_CORRUPT'));
       expect(() => q.putNowait('x')).toThrow(code('ERR_CORRUPT'));
       expect(() => q.qsize()).toThrow(code('ERR_CORRUPT'));
-      write(word(Q.usedWord), used);
+      write(word(Q.tailWord), tail);
+      // More items counted than the ring could hold.
+      const puts = read(word(Q.putCountWord));
+      write(word(Q.putCountWord), puts + 1000);
+      expect(() => q.getNowait()).toThrow(code('ERR_CORRUPT'));
+      expect(() => q.putNowait('x')).toThrow(code('ERR_CORRUPT'));
+      write(word(Q.putCountWord), puts);
       expect(q.getNowait()).toBe('hello');
     } finally {
       f.close();
@@ -549,23 +555,29 @@ describe('Queue bad input and sharing', () => {
     const read = (i: number) => f.read(f.word(i));
     const write = (i: number, v: number) => f.write(f.word(i), v);
     try {
-      // The state a get of 'a' commits, written to the log as commit() does, and the process
-      // "killed" after log_valid = 1 and the first of the real words.
-      const [head, tail, count, used, unfinished] = [Q.headWord, Q.tailWord, Q.countWord, Q.usedWord, Q.unfinishedWord].map(read);
+      // The get side's words a get of 'a' commits, written to its log as commit() does, and the
+      // process "killed" after get_log_valid = 1 and the first of the real words (head).
+      const head = read(Q.headWord);
+      const gets = read(Q.getCountWord);
       const RING = f.stateOffset + Q.headerBytes;
       const rec = 4 + readAt(RING + head); // length prefix of 'a' (no wrap this early)
-      const next = [(head + rec) % 260, tail, count - 1, used - rec, unfinished];
-      next.forEach((v, k) => write(Q.logWord + k, v));
-      write(Q.logValidWord, 1);
+      const next = [(head + rec) % (256 + Q.ringExtra), gets + 1];
+      next.forEach((v, k) => write(Q.getLogWord + k, v));
+      write(Q.getLogValidWord, 1);
       write(Q.headWord, next[0]);
       expect(q.qsize()).toBe(1);
-      expect(read(Q.logValidWord)).toBe(0);
+      expect(read(Q.getLogValidWord)).toBe(0);
       expect(q.getNowait()).toBe('b');
       // A log that is itself inconsistent is reported, not applied.
       q.putSync('c');
-      [999, 0, 5, 0, 0].forEach((v, k) => write(Q.logWord + k, v));
-      write(Q.logValidWord, 1);
+      [999, 0].forEach((v, k) => write(Q.getLogWord + k, v));
+      write(Q.getLogValidWord, 1);
       expect(() => q.getNowait()).toThrow(code('ERR_CORRUPT'));
+      // The put side's log likewise.
+      write(Q.getLogValidWord, 0);
+      [999, 0, 0].forEach((v, k) => write(Q.putLogWord + k, v));
+      write(Q.putLogValidWord, 1);
+      expect(() => q.putNowait('d')).toThrow(code('ERR_CORRUPT'));
     } finally {
       f.close();
     }
