@@ -153,12 +153,10 @@ bool get_view(const QueueView& q, GetView* v) {
 
 // An empty queue whose put log is valid: a putter died inside its commit (or is in the middle
 // of one), leaving a record no getter counts yet. Taking the put mutex repairs it (or waits out
-// the live putter); false when that failed (the caller reports the code).
-bool repair_put_side(const QueueView& q, const WaitCtx& ctx, int32_t* code) {
-  if (load(q.w(qw::kPutLogValid)) == 0) return true;
+// the live putter). kOk, or the code to report.
+int32_t repair_put_side(const QueueView& q, const WaitCtx& ctx) {
   Section put(q, kPutSide, ctx);
-  *code = put.code();
-  return put.code() == kOk;
+  return put.code();
 }
 
 // Sleeps on `word` while it still holds `seen` (one slice at most), announced in `sleepers`.
@@ -261,8 +259,7 @@ OpResult queue_get(const QueueView& q, const QueueAlloc& alloc, const WaitCtx& c
       repair = load(q.w(qw::kPutLogValid)) != 0;
     }
     if (repair) {
-      int32_t code = kOk;
-      if (!repair_put_side(q, ctx, &code)) return {code, 0};
+      if (int32_t code = repair_put_side(q, ctx); code != kOk) return {code, 0};
       continue;
     }
     if (past(ctx.deadline_ns)) return {kTimeout, 0};
@@ -296,8 +293,7 @@ OpResult queue_wait(const QueueView& q, QueueReady what, uint32_t need, const Wa
           repair = load(q.w(qw::kPutLogValid)) != 0;
         }
         if (repair) {
-          int32_t code = kOk;
-          if (!repair_put_side(q, ctx, &code)) return {code, 0};
+          if (int32_t code = repair_put_side(q, ctx); code != kOk) return {code, 0};
           continue;
         }
         break;
