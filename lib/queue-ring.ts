@@ -57,6 +57,21 @@ export class Ring {
   /** Index in i32 of the header's capacity parameter (re-checked: the header is shared memory). */
   private readonly capWord: number;
   private readonly usable: boolean;
+  /**
+   * What each side knows of the other between its operations. The other side's count and index
+   * only move forward, so old values understate the room (putter) or the items (getter) and are
+   * safe to act on — while this Ring was the only one of its side to commit since it read them:
+   * its own count is then still the one it stored (afterMyPut / afterMyGet; -1: none yet). Another
+   * putter (or getter, or a native put or get) changes it, and the words are read again. One
+   * putter and one getter then touch the other's cache line only when the ring looks full or
+   * empty, not on every operation.
+   */
+  private afterMyPut = -1;
+  private getCountKnown = 0;
+  private headKnown = 0;
+  private afterMyGet = -1;
+  private putCountKnown = 0;
+  private tailKnown = 0;
 
   constructor(
     buffer: ArrayBuffer,
@@ -86,18 +101,34 @@ export class Ring {
     const tail = i32[b + TAIL] >>> 0;
     const putCount = i32[b + PUT_COUNT] >>> 0;
     const unfinished = i32[b + UNFINISHED] >>> 0;
-    // The get side's words: its count first, then head (native/queue.h, "Publication").
-    const getCount = Atomics.load(i32, b + GET_COUNT) >>> 0;
-    const head = Atomics.load(i32, b + HEAD) >>> 0;
-    const count = (putCount - getCount) >>> 0;
-    const used = (tail + size - head) % size;
-    if (tail >= size || head >= size || count > this.maxCount || (count === 0 && used !== 0)) {
-      return this.leave(seg, b + PUT_MUTEX, RING_SLOW);
-    }
     const need = n + 4;
-    if (size - 1 - used < need || (this.maxsize !== 0 && count >= this.maxsize)) {
+    // The get side's words, as this putter last read them while no other put came since (see
+    // `afterMyPut`), or read now: its count first, then head (native/queue.h, "Publication").
+    let fresh = putCount !== this.afterMyPut;
+    let getCount = this.getCountKnown;
+    let head = this.headKnown;
+    let count: number;
+    let used: number;
+    for (;;) {
+      if (fresh) {
+        getCount = Atomics.load(i32, b + GET_COUNT) >>> 0;
+        head = Atomics.load(i32, b + HEAD) >>> 0;
+      }
+      count = (putCount - getCount) >>> 0;
+      used = (tail + size - head) % size;
+      const bad = tail >= size || head >= size || count > this.maxCount || (count === 0 && used !== 0);
+      const none = !bad && (size - 1 - used < need || (this.maxsize !== 0 && count >= this.maxsize));
+      if (!bad && !none) break;
+      // Known words only ever understate the room: look again before refusing.
+      if (!fresh) {
+        fresh = true;
+        continue;
+      }
+      if (bad) return this.leave(seg, b + PUT_MUTEX, RING_SLOW);
       return this.leave(seg, b + PUT_MUTEX, RING_NONE);
     }
+    this.getCountKnown = getCount;
+    this.headKnown = head;
     // The record goes beyond the tail, where nobody reads yet; the commit publishes it.
     const u8 = this.u8;
     const start = this.start;
@@ -117,9 +148,14 @@ export class Ring {
       if (first < n) u8.set(bytes.subarray(first, n), start);
     }
     this.commitPut((tail + need) % size, unfinished === 0xffffffff ? unfinished : unfinished + 1, (putCount + 1) | 0);
+    this.afterMyPut = (putCount + 1) >>> 0;
     this.leave(seg, b + PUT_MUTEX, 0);
-    // As native/queue.cc after_put(): a getter only while sleepers outnumber the queued items.
-    if (Atomics.load(i32, b + GET_SLEEPERS) >>> 0 > count) native.wake(seg, (b + PUT_COUNT) * 4, 1);
+    // As native/queue.cc after_put(): a getter only while sleepers outnumber the queued items,
+    // counted from a fresh get count (a known one overstates them, which could skip a wake).
+    const sleepers = Atomics.load(i32, b + GET_SLEEPERS) >>> 0;
+    if (sleepers !== 0 && sleepers > ((putCount - (Atomics.load(i32, b + GET_COUNT) >>> 0)) >>> 0)) {
+      native.wake(seg, (b + PUT_COUNT) * 4, 1);
+    }
     return 0;
   }
 
@@ -135,18 +171,33 @@ export class Ring {
     const size = this.size;
     const head = i32[b + HEAD] >>> 0;
     const getCount = i32[b + GET_COUNT] >>> 0;
-    // The put side's words: its count first, then tail.
-    const putCount = Atomics.load(i32, b + PUT_COUNT) >>> 0;
-    const tail = Atomics.load(i32, b + TAIL) >>> 0;
-    const count = (putCount - getCount) >>> 0;
-    const used = (tail + size - head) % size;
-    if (head >= size || tail >= size || count > this.maxCount || count * 4 > used) {
-      return this.leave(seg, b + GET_MUTEX, RING_SLOW);
-    }
-    if (count === 0) {
+    // The put side's words, as this getter last read them while no other get came since (see
+    // `afterMyGet`), or read now: its count first, then tail.
+    let fresh = getCount !== this.afterMyGet;
+    let putCount = this.putCountKnown;
+    let tail = this.tailKnown;
+    let count: number;
+    let used: number;
+    for (;;) {
+      if (fresh) {
+        putCount = Atomics.load(i32, b + PUT_COUNT) >>> 0;
+        tail = Atomics.load(i32, b + TAIL) >>> 0;
+      }
+      count = (putCount - getCount) >>> 0;
+      used = (tail + size - head) % size;
+      const bad = head >= size || tail >= size || count > this.maxCount || count * 4 > used;
+      if (!bad && count !== 0) break;
+      // Known words only ever understate the items: look again before refusing.
+      if (!fresh) {
+        fresh = true;
+        continue;
+      }
+      if (bad) return this.leave(seg, b + GET_MUTEX, RING_SLOW);
       // A putter killed inside its commit leaves a record nobody counts yet: native repairs it.
       return this.leave(seg, b + GET_MUTEX, Atomics.load(i32, b + PUT_LOG_VALID) !== 0 ? RING_SLOW : RING_NONE);
     }
+    this.putCountKnown = putCount;
+    this.tailKnown = tail;
     const u8 = this.u8;
     const start = this.start;
     let p = head;
@@ -170,9 +221,13 @@ export class Ring {
       if (first < n) into.set(u8.subarray(start, start + n - first), 4 + first);
     }
     this.commitGet((head + total) % size, (getCount + 1) | 0);
+    this.afterMyGet = (getCount + 1) >>> 0;
     this.leave(seg, b + GET_MUTEX, 0);
-    // As native/queue.cc after_get(): the next getter in the chain, and all putters once per arming.
-    if (count > 1 && Atomics.load(i32, b + GET_SLEEPERS) !== 0) native.wake(seg, (b + PUT_COUNT) * 4, 1);
+    // As native/queue.cc after_get(): the next getter in the chain while items are left (counted
+    // from a fresh put count: a known one understates them), and all putters once per arming.
+    if (Atomics.load(i32, b + GET_SLEEPERS) !== 0 && ((Atomics.load(i32, b + PUT_COUNT) - getCount) >>> 0) > 1) {
+      native.wake(seg, (b + PUT_COUNT) * 4, 1);
+    }
     if (Atomics.load(i32, b + PUT_SLEEPERS) !== 0 && Atomics.exchange(i32, b + PUT_ARMED, 0) !== 0) {
       native.wake(seg, (b + GET_COUNT) * 4, WAKE_ALL);
     }

@@ -3,7 +3,7 @@
 // asleep in other processes all get through when several puts / gets come at once.
 import { describe, it, expect } from 'vitest';
 import { createRequire } from 'module';
-import { Queue } from 'procsync';
+import { Full, Queue } from 'procsync';
 import { startChild } from './helpers/children';
 import { useTracked } from './helpers/track';
 
@@ -23,6 +23,27 @@ describe('Queue JS fast path', () => {
     expect((q as unknown as { stat(): { repairs: number } }).stat().repairs).toBe(1);
     expect(q.qsize()).toBe(0);
     // And the fast path works on the repaired state.
+    q.putSync('c');
+    expect(q.getNowait()).toBe('c');
+  });
+
+  it('a putter that knows where the getters were looks again after another process put: a full ring stays full', async () => {
+    // This instance's put leaves it knowing the get side's words (head at the ring's start);
+    // they stay valid only while no one else puts (lib/queue-ring.ts, afterMyPut).
+    const q = track(new Queue<string>({ capacity: 64 }));
+    const first = 'a'.repeat(24);
+    q.putSync(first);
+    expect(q.getSync({ timeout: 10_000 })).toBe(first);
+    // Another process fills the ring: its tail wraps round to just before head. Measured from
+    // the head this instance knew, the ring would look two-thirds empty.
+    const child = startChild('queue.js', 'fillUp', [q, 'b']);
+    const r = await child.done;
+    const n = r.result as number;
+    expect(n, r.stderr + r.error?.message).toBeGreaterThan(3);
+    expect(() => q.putNowait('c')).toThrow(Full);
+    for (let i = 0; i < n; i++) expect(q.getNowait()).toBe('b');
+    expect(q.qsize()).toBe(0);
+    // And room made by gets is found again.
     q.putSync('c');
     expect(q.getNowait()).toBe('c');
   });
