@@ -1,5 +1,6 @@
 // The Queue's JS fast path (lib/queue-ring.ts) and its wake-up rules (native/queue.h): a kill
-// inside the fast path's commit is recovered like one in native code, and getters / putters
+// inside the fast path's commit is recovered like one in native code, what a putter knows of
+// the get side from its last put is read again once another process put, and getters / putters
 // asleep in other processes all get through when several puts / gets come at once.
 import { describe, it, expect } from 'vitest';
 import { createRequire } from 'module';
