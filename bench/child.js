@@ -71,7 +71,7 @@ function pair(cls, async) {
 // closed check), or over `await` of a resolved promise.
 function jsFloor(variant, lock) {
   const i32 = lock.i32; // internal fields, read only here
-  const w = lock.w;
+  const w = lock.ownerAt;
   const me = lock.me;
   const resolved = Promise.resolve(true);
   return {

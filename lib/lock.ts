@@ -22,7 +22,7 @@ export { timeoutError } from './with-lock';
 
 /** Shared by Lock and RLock: owner word at state word 0. */
 export abstract class LockBase extends Primitive {
-  protected readonly w: number; // index of the owner word in i32
+  protected readonly ownerAt: number; // index in i32 of the owner word
   // Made by the first acquire that has to wait: most locks never queue, and an opened Lock was
   // eight more objects (the queue, its ops, their closures) for every named open to allocate
   // and the garbage collector to copy.
@@ -32,7 +32,7 @@ export abstract class LockBase extends Primitive {
 
   protected constructor(seg: NativeSegment) {
     super(seg);
-    this.w = this.base + layout.lock.ownerWord;
+    this.ownerAt = this.base + layout.lock.ownerWord;
   }
 
   private get queue(): AcquireQueue {
@@ -53,7 +53,7 @@ export abstract class LockBase extends Primitive {
 
   /** One attempt to take the owner word; subclasses add their bookkeeping. */
   protected tryTake(): boolean {
-    return Atomics.compareExchange(this.i32, this.w, 0, this.me) === 0;
+    return Atomics.compareExchange(this.i32, this.ownerAt, 0, this.me) === 0;
   }
   /** Called after the word was taken by the native slow path. */
   protected taken(): void {}
@@ -69,7 +69,7 @@ export abstract class LockBase extends Primitive {
    * native, where the hand-off to an heir is atomic with the release.
    */
   protected freeWord(seg: SegHandle): boolean {
-    if (Atomics.compareExchange(this.i32, this.w, this.me, 0) === this.me) return true;
+    if (Atomics.compareExchange(this.i32, this.ownerAt, this.me, 0) === this.me) return true;
     return native.lockRelease(seg, this.off(layout.lock.ownerWord)) === Code.OK;
   }
 
@@ -133,13 +133,13 @@ export abstract class LockBase extends Primitive {
   /** @internal True when the calling thread is the holder (Condition's "lock held" check). */
   heldByCaller(): boolean {
     this.seg;
-    return (Atomics.load(this.i32, this.w) & OWNER_MASK) === this.me;
+    return (Atomics.load(this.i32, this.ownerAt) & OWNER_MASK) === this.me;
   }
 
   /** True when someone holds the lock. */
   locked(): boolean {
     this.seg;
-    return Atomics.load(this.i32, this.w) !== 0;
+    return Atomics.load(this.i32, this.ownerAt) !== 0;
   }
 
   /** Acquires, runs fn, always releases. Rejects with ERR_TIMEOUT when not acquired in time. */
@@ -157,13 +157,13 @@ export abstract class LockBase extends Primitive {
   }
 
   protected override inspectFields(): Record<string, unknown> {
-    const id = Atomics.load(this.i32, this.w) & OWNER_MASK;
+    const id = Atomics.load(this.i32, this.ownerAt) & OWNER_MASK;
     return { name: this.name, locked: id !== 0, owner: id ? native.userPid(this.seg, id) : null };
   }
 
   /** @internal The holder for procsync.inspect, or null. */
   inspectHolder(): Holder | null {
-    const id = Atomics.load(this.i32, this.w) & OWNER_MASK;
+    const id = Atomics.load(this.i32, this.ownerAt) & OWNER_MASK;
     return id ? native.userHolder(this.seg, id) : null;
   }
 }

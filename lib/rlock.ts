@@ -13,11 +13,11 @@ import { RESOLVED_TRUE, abortReason } from './waitqueue';
 const OWNER_MASK = layout.lock.ownerMask;
 
 export class RLock extends LockBase {
-  private readonly c: number; // index of the count word
+  private readonly countAt: number; // index in i32 of the recursion count word
 
   constructor(opts?: CreateOptions & AttachOptions) {
     super(opts?.[kAttach] ?? createSegment({ kind: 'RLock' }, opts ?? {}));
-    this.c = this.base + layout.lock.countWord;
+    this.countAt = this.base + layout.lock.countWord;
   }
 
   /** Opens an existing RLock by name. */
@@ -41,30 +41,30 @@ export class RLock extends LockBase {
     // nobody else writes our id, and our own release is ordered before any later read of ours
     // (a location's writes are seen in one order); others only set the sleepers bit meanwhile.
     // It saves an Atomics builtin call on every release (issue 15's RLock pair).
-    return (this.i32[this.w] & OWNER_MASK) === this.me && this.i32[this.c] > 0;
+    return (this.i32[this.ownerAt] & OWNER_MASK) === this.me && this.i32[this.countAt] > 0;
   }
 
   protected override tryTake(): boolean {
     // The uncontended first acquire is one CAS; its result also tells a re-entry apart.
-    const v = Atomics.compareExchange(this.i32, this.w, 0, this.me);
+    const v = Atomics.compareExchange(this.i32, this.ownerAt, 0, this.me);
     if (v === 0) {
-      this.i32[this.c] = 1;
+      this.i32[this.countAt] = 1;
       return true;
     }
     if ((v & OWNER_MASK) === this.me) {
-      if (this.i32[this.c] === 0) return false; // a native take not yet accepted or undone
-      this.i32[this.c]++;
+      if (this.i32[this.countAt] === 0) return false; // a native take not yet accepted or undone
+      this.i32[this.countAt]++;
       return true;
     }
     return false;
   }
 
   protected override taken(): void {
-    this.i32[this.c] = 1;
+    this.i32[this.countAt] = 1;
   }
 
   protected override undoTake(): void {
-    this.i32[this.c] = 0;
+    this.i32[this.countAt] = 0;
     super.undoTake();
   }
 
@@ -76,7 +76,7 @@ export class RLock extends LockBase {
       const signal = checkSignal(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.ownedByMe()) {
-        this.i32[this.c]++;
+        this.i32[this.countAt]++;
         return RESOLVED_TRUE;
       }
     } catch (e) {
@@ -93,15 +93,15 @@ export class RLock extends LockBase {
   release(): void {
     const seg = this.seg;
     if (!this.ownedByMe()) {
-      const v = Atomics.load(this.i32, this.w);
+      const v = Atomics.load(this.i32, this.ownerAt);
       throw coded('ERR_NOT_OWNER', v === 0 ? 'release of an unowned RLock' : 'RLock released by a thread that does not own it');
     }
-    const n = this.i32[this.c];
+    const n = this.i32[this.countAt];
     if (n > 1) {
-      this.i32[this.c] = n - 1;
+      this.i32[this.countAt] = n - 1;
       return;
     }
-    this.i32[this.c] = 0;
+    this.i32[this.countAt] = 0;
     this.freeWord(seg);
     if (this.releaseHooks !== null) this.runReleaseHooks();
   }
@@ -120,7 +120,7 @@ export class RLock extends LockBase {
 
   /** Recursion level as seen by the owner; 0 for everyone else. */
   get count(): number {
-    return this.isOwned() ? this.i32[this.c] : 0;
+    return this.isOwned() ? this.i32[this.countAt] : 0;
   }
 
   // --- for Condition: release every level, and restore them -----------------------------
@@ -128,15 +128,15 @@ export class RLock extends LockBase {
   /** @internal Releases all levels held by the calling thread; returns how many there were. */
   releaseAll(): number {
     if (!this.isOwned()) throw coded('ERR_NOT_OWNER', 'RLock not owned by the calling thread');
-    const n = this.i32[this.c];
-    this.i32[this.c] = 1;
+    const n = this.i32[this.countAt];
+    this.i32[this.countAt] = 1;
     this.release();
     return n;
   }
 
   /** @internal After re-acquiring (count 1), restores the recursion level saved by releaseAll. */
   restoreLevel(n: number): void {
-    this.i32[this.c] = n;
+    this.i32[this.countAt] = n;
   }
 
   protected override inspectFields(): Record<string, unknown> {

@@ -17,8 +17,8 @@ const track = useTracked();
 // kLockHeirWord, right after the RLock count).
 const HEIR_WORD = layout.lock.countWord + 1;
 function words(lock: Lock | RLock): { i32: Int32Array; owner: number; heir: number } {
-  const l = lock as unknown as { i32: Int32Array; w: number };
-  return { i32: l.i32, owner: l.w, heir: l.w + (HEIR_WORD - layout.lock.ownerWord) };
+  const l = lock as unknown as { i32: Int32Array; ownerAt: number };
+  return { i32: l.i32, owner: l.ownerAt, heir: l.ownerAt + (HEIR_WORD - layout.lock.ownerWord) };
 }
 
 describe.each([

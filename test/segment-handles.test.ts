@@ -72,7 +72,7 @@ describe('the numbers the fast paths index with', () => {
       const { Lock, RLock, Semaphore, RWLock } = require(${JSON.stringify(path.join(__dirname, '..'))});
       const out = [];
       for (const p of [new Lock(), new RLock(), new Semaphore(1), new RWLock()]) {
-        out.push([p.kind, %IsSmi(p.me), %IsSmi(p.base), %IsSmi(p.info.stateOffset), p.w === undefined || %IsSmi(p.w)]);
+        out.push([p.kind, %IsSmi(p.me), %IsSmi(p.base), %IsSmi(p.info.stateOffset), p.ownerAt === undefined || %IsSmi(p.ownerAt)]);
         p.close();
       }
       console.log(JSON.stringify(out));`;
