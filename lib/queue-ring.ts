@@ -264,27 +264,27 @@ export class Ring {
     Atomics.store(i32, b + GET_LOG_VALID, 0);
   }
 
-  /** Takes a side's mutex (word index w) when it is free or soon free, with no redo log pending. */
-  private enter(seg: SegHandle, w: number, logValid: number): boolean {
+  /** Takes a side's mutex (word index mutexAt) when it is free or soon free, with no redo log pending. */
+  private enter(seg: SegHandle, mutexAt: number, logValid: number): boolean {
     if (!this.usable || this.i32[this.capWord] !== this.capacity) return false;
     const i32 = this.i32;
-    for (let k = 0; Atomics.compareExchange(i32, w, 0, this.me) !== 0; k++) {
+    for (let k = 0; Atomics.compareExchange(i32, mutexAt, 0, this.me) !== 0; k++) {
       // Held (or a stranger's value): wait briefly for a release on loads, then go native,
       // which waits, sleeps and takes over from a dead holder.
-      while (Atomics.load(i32, w) !== 0) if (++k >= LOCK_SPINS) return false;
+      while (Atomics.load(i32, mutexAt) !== 0) if (++k >= LOCK_SPINS) return false;
     }
     if (i32[logValid] !== 0) {
       // A holder died inside its commit, and yet the word was free: only a stranger writes that.
-      this.leave(seg, w, 0);
+      this.leave(seg, mutexAt, 0);
       return false;
     }
     return true;
   }
 
-  /** Releases a side's mutex (word index w; waking one sleeper if any) and returns r. */
-  private leave(seg: SegHandle, w: number, r: number): number {
-    const v = Atomics.exchange(this.i32, w, 0);
-    if (v & WAITERS) native.wake(seg, w * 4, 1);
+  /** Releases a side's mutex (word index mutexAt; waking one sleeper if any) and returns r. */
+  private leave(seg: SegHandle, mutexAt: number, r: number): number {
+    const v = Atomics.exchange(this.i32, mutexAt, 0);
+    if (v & WAITERS) native.wake(seg, mutexAt * 4, 1);
     return r;
   }
 }
