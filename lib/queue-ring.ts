@@ -61,15 +61,19 @@ export class Ring {
    * What each side knows of the other between its operations. The other side's count and index
    * only move forward, so old values understate the room (putter) or the items (getter) and are
    * safe to act on — while this Ring was the only one of its side to commit since it read them:
-   * its own count is then still the one it stored (afterMyPut / afterMyGet; -1: none yet). Another
-   * putter (or getter, or a native put or get) changes it, and the words are read again. One
-   * putter and one getter then touch the other's cache line only when the ring looks full or
-   * empty, not on every operation.
+   * its own count and index are then still the ones it stored (afterMyPut and tailAfterMyPut,
+   * afterMyGet and headAfterMyGet; -1: none yet). Another putter (or getter, or a native put or
+   * get) changes them, and the words are read again. The index is compared too because the count
+   * wraps: after exactly 2^32 puts by others, a count alone would look untouched. One putter and
+   * one getter then touch the other's cache line only when the ring looks full or empty, not on
+   * every operation.
    */
   private afterMyPut = -1;
+  private tailAfterMyPut = -1;
   private getCountKnown = 0;
   private headKnown = 0;
   private afterMyGet = -1;
+  private headAfterMyGet = -1;
   private putCountKnown = 0;
   private tailKnown = 0;
 
@@ -104,7 +108,7 @@ export class Ring {
     const need = n + 4;
     // The get side's words, as this putter last read them while no other put came since (see
     // `afterMyPut`), or read now: its count first, then head (native/queue.h, "Publication").
-    let fresh = putCount !== this.afterMyPut;
+    let fresh = putCount !== this.afterMyPut || tail !== this.tailAfterMyPut;
     let getCount = this.getCountKnown;
     let head = this.headKnown;
     let count: number;
@@ -147,8 +151,10 @@ export class Ring {
       u8.set(bytes.subarray(0, first), start + p);
       if (first < n) u8.set(bytes.subarray(first, n), start);
     }
-    this.commitPut((tail + need) % size, unfinished === 0xffffffff ? unfinished : unfinished + 1, (putCount + 1) | 0);
+    const newTail = (tail + need) % size;
+    this.commitPut(newTail, unfinished === 0xffffffff ? unfinished : unfinished + 1, (putCount + 1) | 0);
     this.afterMyPut = (putCount + 1) >>> 0;
+    this.tailAfterMyPut = newTail;
     this.leave(seg, b + PUT_MUTEX, 0);
     // As native/queue.cc after_put(): a getter only while sleepers outnumber the queued items,
     // counted from a fresh get count (a known one overstates them, which could skip a wake).
@@ -173,7 +179,7 @@ export class Ring {
     const getCount = i32[b + GET_COUNT] >>> 0;
     // The put side's words, as this getter last read them while no other get came since (see
     // `afterMyGet`), or read now: its count first, then tail.
-    let fresh = getCount !== this.afterMyGet;
+    let fresh = getCount !== this.afterMyGet || head !== this.headAfterMyGet;
     let putCount = this.putCountKnown;
     let tail = this.tailKnown;
     let count: number;
@@ -220,8 +226,10 @@ export class Ring {
       into.set(u8.subarray(start + p, start + p + first), 4);
       if (first < n) into.set(u8.subarray(start, start + n - first), 4 + first);
     }
-    this.commitGet((head + total) % size, (getCount + 1) | 0);
+    const newHead = (head + total) % size;
+    this.commitGet(newHead, (getCount + 1) | 0);
     this.afterMyGet = (getCount + 1) >>> 0;
+    this.headAfterMyGet = newHead;
     this.leave(seg, b + GET_MUTEX, 0);
     // As native/queue.cc after_get(): the next getter in the chain while items are left (counted
     // from a fresh put count: a known one understates them), and all putters once per arming.

@@ -32,8 +32,9 @@
 // one more (one get commits at a time): a "full" by maxsize held when get_count was read.
 // The other side's count and index only move forward, so values read earlier understate the
 // room (or the items) and remain safe to act on while no one else committed on this side since
-// — this side's count is still the one the reader stored (lib/queue-ring.ts keeps them between
-// calls that way; "full", "empty" and the wake rules always use fresh reads).
+// — this side's count and index are still the ones the reader stored (the index too, as the
+// count wraps at 2^32; lib/queue-ring.ts keeps them between calls that way; "full", "empty" and
+// the wake rules always use fresh reads).
 //
 // Crash safety, per side: a commit writes its side's log, log_valid = 1, the words, then
 // log_valid = 0. A process killed anywhere in there leaves either the old words (log_valid 0)
