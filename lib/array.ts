@@ -4,7 +4,7 @@
 import { layout } from './layout';
 import { invalidArgType, outOfRange } from './errors';
 import { KindName } from './kinds';
-import { NativeSegment, native } from './native';
+import { NativeSegment } from './native';
 import { CreateOptions } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { ElementType, InputOf, TypeSpec, ValueOf, ViewOf, parseType, typeByCode } from './types';

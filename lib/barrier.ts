@@ -4,7 +4,7 @@
 // arrival, which then tells the native side to release or break the cycle.
 import { layout } from './layout';
 import { BrokenBarrierError, closedError, coded, invalidArgType } from './errors';
-import { Code, DoneCallback, native, NativeSegment, SegHandle } from './native';
+import { Code, DoneCallback, native, SegHandle } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, normaliseTimeout, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { abortReason } from './waitqueue';

@@ -8,7 +8,7 @@ const { stateWord: STATE, sleepersWord: SLEEPERS } = layout.event;
 import { Timer, startTimer } from './timers';
 import { CreateOptions, AsyncWaitOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
-import { Code, native, NativeSegment, SegHandle } from './native';
+import { Code, native, NativeSegment } from './native';
 import { abortReason } from './waitqueue';
 import { closedError } from './errors';
 

@@ -7,7 +7,7 @@
 // changed nothing.
 import { layout } from './layout';
 import { Empty, Full, ProcsyncError, coded, invalidArgType, invalidArgValue, outOfRange } from './errors';
-import { Code, DoneCallback, NativeSegment, SegHandle, native } from './native';
+import { Code, DoneCallback, SegHandle, native } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { KindName } from './kinds';

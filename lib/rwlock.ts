@@ -5,7 +5,7 @@
 // that a dead reader's share can be given back. Anything else goes native.
 import { coded } from './errors';
 import { layout } from './layout';
-import { Code, DoneCallback, Holder, native, NativeSegment, SegHandle } from './native';
+import { Code, DoneCallback, Holder, native, SegHandle } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { OWNER_MASK, ownerDiedWarning } from './lock';

@@ -8,7 +8,7 @@ import { layout } from './layout';
 /** State words (native/semaphore_core.h). */
 const { valueWord: VALUE, sleepersWord: SLEEPERS } = layout.semaphore;
 import { coded, invalidArgType, outOfRange } from './errors';
-import { Code, native, NativeSegment, SegHandle } from './native';
+import { Code, native, NativeSegment } from './native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkSignal, waitTimeout } from './options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
 import { AcquireQueue, RESOLVED_TRUE, abortReason } from './waitqueue';

@@ -9,35 +9,17 @@
 namespace procsync {
 namespace {
 
-// The segment's state, or nullptr with a JS exception pending.
-uint32_t* kind_state(Napi::Env env, SegmentHandle* s, uint32_t kind, uint32_t* p0) {
-  const Header& h = s->mapping()->header();
-  uint32_t k = __atomic_load_n(&h.kind, __ATOMIC_RELAXED);
-  uint32_t p = __atomic_load_n(&h.params[0], __ATOMIC_RELAXED);
-  uint64_t need = kind == kCondition ? cond::state_size(p) : barrier::state_size(p);
-  bool ok = k == kind && p >= 1 &&
-            p <= (kind == kCondition ? cond::kMaxWaiters : barrier::kMaxParties) &&
-            kStateOffset + need <= s->mapping()->size();
-  if (!ok) {
-    coded(env, "ERR_CORRUPT", "segment is not a valid " + std::string(kind == kCondition ? "Condition" : "Barrier"))
-        .ThrowAsJavaScriptException();
-    return nullptr;
-  }
-  *p0 = p;
-  return reinterpret_cast<uint32_t*>(s->mapping()->state());
-}
-
 bool cond_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, CondState* st) {
-  *s = unwrap_segment(env, v);
-  if (!*s) return false;
-  st->w = kind_state(env, *s, kCondition, &st->cap);
+  uint32_t p[4];
+  st->w = state_arg(env, v, kCondition, kCondition, s, p);
+  st->cap = p[0];
   return st->w != nullptr;
 }
 
 bool barrier_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, BarrierState* st) {
-  *s = unwrap_segment(env, v);
-  if (!*s) return false;
-  st->w = kind_state(env, *s, kBarrier, &st->parties);
+  uint32_t p[4];
+  st->w = state_arg(env, v, kBarrier, kBarrier, s, p);
+  st->parties = p[0];
   return st->w != nullptr;
 }
 

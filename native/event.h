@@ -11,7 +11,6 @@ namespace procsync {
 
 constexpr uint32_t kEventStateWord = 0;
 constexpr uint32_t kEventSleepersWord = 1;
-constexpr uint32_t kEventWords = 2;
 
 // kOk when set (now or since `expected` was read), kTimeout, kCancelled.
 OpResult event_wait(uint32_t* state, uint32_t* sleepers, uint32_t expected, const WaitCtx& ctx);

@@ -2,7 +2,6 @@
 // the fast paths are JS Atomics in lib/).
 #include "event.h"
 #include "kinds.h"
-#include "layout.h"
 #include "lock.h"
 #include "napi_util.h"
 #include "semaphore_core.h"
@@ -67,25 +66,10 @@ Napi::Value UserHolder(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// The state words of a segment of kind k1 or k2, which the caller indexes by its state
-// machine's constants. The kind is re-read (another process may have scribbled on the header)
-// and `n` words checked to fit the mapping, as every entry point that derives its words from
-// the segment does (rwlock_binding.cc).
-bool state_arg(Napi::Env env, Napi::Value v, uint32_t k1, uint32_t k2, uint32_t n, const char* what,
-               SegmentHandle** s, uint32_t** words) {
-  *s = unwrap_segment(env, v);
-  if (!*s) return false;
-  uint32_t k = __atomic_load_n(&(*s)->mapping()->header().kind, __ATOMIC_RELAXED);
-  if ((k != k1 && k != k2) || kStateOffset + 4 * uint64_t(n) > (*s)->mapping()->size()) {
-    coded(env, "ERR_CORRUPT", std::string("segment is not a valid ") + what).ThrowAsJavaScriptException();
-    return false;
-  }
-  *words = reinterpret_cast<uint32_t*>((*s)->mapping()->state());
-  return true;
-}
-
 bool sem_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, uint32_t** words) {
-  return state_arg(env, v, kSemaphore, kBoundedSemaphore, kSemWords, "Semaphore", s, words);
+  uint32_t p[4];
+  *words = state_arg(env, v, kSemaphore, kBoundedSemaphore, s, p);
+  return *words != nullptr;
 }
 
 // semAcquire(seg, timeoutMs, cb?)
@@ -137,7 +121,8 @@ Napi::Value EventWait(const Napi::CallbackInfo& info) {
   uint32_t* words;
   uint32_t expected;
   int64_t deadline;
-  if (!state_arg(env, info[0], kEvent, kEvent, kEventWords, "Event", &s, &words) ||
+  uint32_t p[4];
+  if (!(words = state_arg(env, info[0], kEvent, kEvent, &s, p)) ||
       !u32_arg(env, info[1], &expected, "expected") || !deadline_arg(env, info[2], &deadline))
     return env.Null();
   // One pointer and one int of captures: no heap copy per wait.

@@ -1,6 +1,7 @@
 #include "napi_util.h"
 
 #include "wait.h"
+#include "kinds.h"
 #include "layout.h"
 #include "spin.h"
 
@@ -45,6 +46,20 @@ bool number_arg(Napi::Env env, Napi::Value v, double* out, const char* what) {
   if (napi_get_value_double(env, v, out) == napi_ok) return true;
   type_error(env, std::string(what) + " must be a number").ThrowAsJavaScriptException();
   return false;
+}
+
+uint32_t* state_arg(Napi::Env env, Napi::Value v, uint32_t k1, uint32_t k2, SegmentHandle** s, uint32_t p[4]) {
+  *s = unwrap_segment(env, v);
+  if (!*s) return nullptr;
+  const Header& h = (*s)->mapping()->header();
+  uint32_t k = __atomic_load_n(&h.kind, __ATOMIC_RELAXED);
+  for (int i = 0; i < 4; i++) p[i] = __atomic_load_n(&h.params[i], __ATOMIC_RELAXED);
+  uint64_t need = 0;
+  if ((k != k1 && k != k2) || !kind_state_size(k, p, &need) || kStateOffset + need > (*s)->mapping()->size()) {
+    coded(env, "ERR_CORRUPT", std::string("segment is not a valid ") + kKindNames[k1]).ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return reinterpret_cast<uint32_t*>((*s)->mapping()->state());
 }
 
 bool has_callback(const Napi::CallbackInfo& info, size_t i) {

@@ -189,6 +189,12 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
 // The open segment named by a handle number (info().handle) passed as a JS argument, or
 // nullptr with a JS exception pending (ERR_INVALID_ARG_TYPE; ERR_CLOSED for a closed handle).
 SegmentHandle* unwrap_segment(Napi::Env env, Napi::Value v);
+// The state of the segment a handle argument names, for a binding that serves kinds k1 and k2
+// (the same kind twice for one): the header's kind and params are re-read (shared memory:
+// another process may have scribbled on them) and must be one of those kinds with params whose
+// state (kinds.cc kind_state_size) fits the mapping. The state's words, and the params in `p`;
+// nullptr with a JS exception pending otherwise (ERR_CORRUPT "segment is not a valid <kind>").
+uint32_t* state_arg(Napi::Env env, Napi::Value v, uint32_t k1, uint32_t k2, SegmentHandle** s, uint32_t p[4]);
 // A number argument with one Node-API call (Napi::Value::IsNumber() is napi_typeof, which
 // tests the value against a chain of types first); false, with a TypeError pending, if not.
 bool number_arg(Napi::Env env, Napi::Value v, double* out, const char* what);

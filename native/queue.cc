@@ -57,7 +57,8 @@ uint32_t used_bytes(const QueueView& q, uint32_t head, uint32_t tail) {
 uint32_t max_count(const QueueView& q) { return q.ring_size / 4 + 1; }
 
 // Holds one side's mutex for one step, rolling that side's log forward first when its last
-// holder died inside a commit. `code` is kOk when the side's words can be used.
+// holder died inside a commit. `code` is kOk when the mutex is held and no log is pending; the
+// words themselves are checked by put_view() / get_view(), which every reader of them calls.
 class Section {
  public:
   Section(const QueueView& q, const SideLayout& side, const WaitCtx& ctx) : q_(q), g_(q.w(side.mutex), ctx) {
@@ -73,7 +74,6 @@ class Section {
       code_ = kErrCorrupt;
       return;
     }
-    if (load(q.w(side.word[0])) >= q.ring_size) { code_ = kErrCorrupt; return; }
     if (g_.owner_died()) {
       // The dead holder may have committed without waking anyone: wake everyone after the
       // unlock (spurious wakes are harmless, everyone re-checks).

@@ -8,18 +8,10 @@ namespace procsync {
 namespace {
 
 bool rw_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, RWState* st) {
-  *s = unwrap_segment(env, v);
-  if (!*s) return false;
-  const Header& h = (*s)->mapping()->header();
-  uint32_t k = __atomic_load_n(&h.kind, __ATOMIC_RELAXED);
-  uint32_t p = __atomic_load_n(&h.params[0], __ATOMIC_RELAXED);
-  if (k != kRWLock || p < 1 || p > rw::kMaxSlots || kStateOffset + rw::state_size(p) > (*s)->mapping()->size()) {
-    coded(env, "ERR_CORRUPT", "segment is not a valid RWLock").ThrowAsJavaScriptException();
-    return false;
-  }
-  st->w = reinterpret_cast<uint32_t*>((*s)->mapping()->state());
-  st->slots = p;
-  return true;
+  uint32_t p[4];
+  st->w = state_arg(env, v, kRWLock, kRWLock, s, p);
+  st->slots = p[0];
+  return st->w != nullptr;
 }
 
 // rwReadAcquire(seg, timeoutMs, cb?) -> code (sync) / request id (async)

@@ -14,7 +14,6 @@ namespace procsync {
 constexpr uint32_t kSemValueWord = 0;
 constexpr uint32_t kSemSleepersWord = 1;
 constexpr uint32_t kSemWakerCpuWord = 2;
-constexpr uint32_t kSemWords = 3;
 
 OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const uint32_t* waker_cpu, const WaitCtx& ctx);
 // Gives back one count taken by semaphore_acquire (an async acquire whose waiter gave up): the

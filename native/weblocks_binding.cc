@@ -8,21 +8,11 @@ namespace procsync {
 namespace {
 
 bool reg_arg(Napi::Env env, Napi::Value v, SegmentHandle** s, LockRegistry* r) {
-  *s = unwrap_segment(env, v);
-  if (!*s) return false;
-  const Header& h = (*s)->mapping()->header();
   uint32_t p[4];
-  for (int i = 0; i < 4; i++) p[i] = __atomic_load_n(&h.params[i], __ATOMIC_RELAXED);
-  uint64_t need = 0;
-  if (__atomic_load_n(&h.kind, __ATOMIC_RELAXED) != kLockRegistry || !weblocks::state_size(p, &need) ||
-      kStateOffset + need > (*s)->mapping()->size()) {
-    coded(env, "ERR_CORRUPT", "segment is not a valid lock registry").ThrowAsJavaScriptException();
-    return false;
-  }
-  r->w = reinterpret_cast<uint32_t*>((*s)->mapping()->state());
+  r->w = state_arg(env, v, kLockRegistry, kLockRegistry, s, p);
   r->entries = p[0];
   r->slots = p[1];
-  return true;
+  return r->w != nullptr;
 }
 
 // wlRequest(seg, name, shared, ifAvailable, steal, pid, threadId)

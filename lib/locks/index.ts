@@ -5,7 +5,7 @@
 import { threadId as jsThreadId } from 'worker_threads';
 import { coded, invalidArgType } from '../errors';
 import { layout } from '../layout';
-import { Code, DoneCallback, native, NativeSegment, SegHandle } from '../native';
+import { Code, DoneCallback, native, SegHandle } from '../native';
 import { LockMode, WebLockOptions, checkLockRequest } from '../weblock-options';
 import { AttachOptions, Primitive, createSegment, kAttach } from '../primitive';
 
