@@ -13,6 +13,9 @@ import { abortReason } from './waitqueue';
 import { closedError } from './errors';
 
 const GEN_MASK = 0x3fffffff; // keeps the state word positive in an Int32Array
+// Module constants for the sync hot paths (as in semaphore.ts: an import is a property load).
+const { eventWait, wake } = native;
+const OK = Code.OK;
 
 interface Waiter {
   seen: number;
@@ -58,7 +61,7 @@ export class Event extends Primitive {
       const next = ((((v >>> 1) + 1) & GEN_MASK) << 1) | 1;
       if (Atomics.compareExchange(this.i32, this.st, v, next) === v) break;
     }
-    if (Atomics.load(this.i32, this.sl) > 0) native.wake(seg, this.off(STATE), 0x7fffffff);
+    if (Atomics.load(this.i32, this.sl) > 0) wake(seg, this.off(STATE), 0x7fffffff);
   }
 
   clear(): void {
@@ -73,7 +76,7 @@ export class Event extends Primitive {
     const v = Atomics.load(this.i32, this.st);
     if (v & 1) return true;
     if (t === 0) return false;
-    return native.eventWait(seg, v, t) === Code.OK;
+    return eventWait(seg, v, t) === OK;
   }
 
   /** Waits without blocking the event loop. */

@@ -11,6 +11,9 @@ import { withLock, withLockSync } from './with-lock';
 
 /** The owner's user id in a lock word, and the sleepers bit (native/lock.h). */
 export const { ownerMask: OWNER_MASK, waiters: WAITERS } = layout.lock;
+// Module constants for the sync hot paths (as in semaphore.ts: an import is a property load).
+const { lockAcquire, lockRelease } = native;
+const { OK, OWNER_DIED } = Code;
 
 export function ownerDiedWarning(p: { kind: string; name: string }): void {
   process.emitWarning(`${p.kind} '${p.name}': its owner died holding it; the lock was taken over`, {
@@ -70,7 +73,7 @@ export abstract class LockBase extends Primitive {
    */
   protected freeWord(seg: SegHandle): boolean {
     if (Atomics.compareExchange(this.i32, this.ownerAt, this.me, 0) === this.me) return true;
-    return native.lockRelease(seg, this.off(layout.lock.ownerWord)) === Code.OK;
+    return lockRelease(seg, this.off(layout.lock.ownerWord)) === OK;
   }
 
   /** Blocking acquire: waits until acquired (true) or until the timeout (false). */
@@ -78,9 +81,9 @@ export abstract class LockBase extends Primitive {
     const seg = this.seg;
     const t = opts === undefined ? -1 : waitTimeout(opts);
     if (this.tryTake()) return true;
-    const code = native.lockAcquire(seg, this.off(layout.lock.ownerWord), t);
-    if (code === Code.OK || code === Code.OWNER_DIED) {
-      if (code === Code.OWNER_DIED) ownerDiedWarning(this);
+    const code = lockAcquire(seg, this.off(layout.lock.ownerWord), t);
+    if (code === OK || code === OWNER_DIED) {
+      if (code === OWNER_DIED) ownerDiedWarning(this);
       this.taken();
       return true;
     }

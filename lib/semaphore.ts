@@ -16,6 +16,11 @@ import { withLock, withLockSync } from './with-lock';
 import { KindName } from './kinds';
 
 const MAX = 0x7fffffff;
+// Module constants, not `native.x` / `Code.OK` at each call: in the CommonJS build every use of
+// an import is a property load of the other module's exports object (issue 15, one-CPU
+// ping-pongs: each is a cache line to fetch again after a context switch).
+const { semAcquire, semWake } = native;
+const OK = Code.OK;
 
 type SemOptions = CreateOptions & AttachOptions;
 
@@ -69,7 +74,7 @@ abstract class SemaphoreBase extends Primitive {
     const t = opts === undefined ? -1 : waitTimeout(opts);
     if (this.tryTake()) return true;
     if (t === 0) return false;
-    return native.semAcquire(seg, t) === Code.OK;
+    return semAcquire(seg, t) === OK;
   }
 
   /** Acquire without blocking the event loop; resolves false on timeout. */
@@ -114,7 +119,7 @@ abstract class SemaphoreBase extends Primitive {
     }
     // Value first, then the sleepers count (seq_cst): a sleeper announces itself before it
     // re-checks the value in the futex, so one of the two sides always sees the other.
-    if (Atomics.load(this.i32, this.sleepersAt) > 0) native.semWake(this.rawSegment(), n);
+    if (Atomics.load(this.i32, this.sleepersAt) > 0) semWake(this.rawSegment(), n);
   }
 
   /** The current value. */

@@ -26,10 +26,6 @@ enum Result : int32_t {
   kErrSys = -8,
 };
 
-// How long a sleeper sleeps at most before it re-checks cancellation and peer liveness.
-// Bounds how late an owner's death is noticed (API.md promises 1 s).
-constexpr int64_t kSliceNs = 200LL * 1000 * 1000;
-
 // Per-call wait parameters. `deadline_ns` is absolute CLOCK_MONOTONIC, or -1 for no deadline.
 // `cancel` is set by another thread (abort, timeout in JS, env teardown); `waiting_on` tells the
 // canceller which shared word to wake so the sleeper notices promptly.

@@ -81,8 +81,9 @@ Napi::Value SemAcquire(const Napi::CallbackInfo& info) {
   if (!sem_arg(env, info[0], &s, &words) || !deadline_arg(env, info[1], &deadline)) return env.Null();
   uint32_t* value = words + kSemValueWord;
   uint32_t* sleepers = words + kSemSleepersWord;
-  // One pointer of captures: no heap copy per wait (std::function keeps 16 bytes inline).
-  OpFn op = [words](const WaitCtx& ctx) {
+  // One pointer of captures: no heap copy for the async form (std::function keeps 16 bytes
+  // inline); the sync form calls it as it is.
+  auto op = [words](const WaitCtx& ctx) {
     return semaphore_acquire(words + kSemValueWord, words + kSemSleepersWord, words + kSemWakerCpuWord, ctx);
   };
   if (!has_callback(info, 2)) return run_or_submit(info, 2, s, deadline, std::move(op));

@@ -126,15 +126,19 @@ namespace {
 constexpr int64_t kStopProbeNs = 20LL * 1000 * 1000;
 struct StopProbe {
   napi_env env;
+  uint32_t asks;    // how often the wait asked
   int64_t next_ns;  // 0: not armed yet
   napi_value fn;  // a no-op, made at the first probe (lives in the calling callback's scope)
 };
+// The asks that cost nothing: a wait asks once or twice before its first sleep (a hand-off wait
+// usually never asks again), and only a wait that slept at least one slice reads the clock.
+constexpr uint32_t kFreeAsks = 2;
 napi_value noop(napi_env, napi_callback_info) { return nullptr; }
 bool env_stopping(void* arg) {
   auto* p = static_cast<StopProbe*>(arg);
+  if (++p->asks <= kFreeAsks) return false;
   int64_t now = monotonic_ns();
-  // Armed at the first ask, not when the wait starts: a wait that finishes without asking (the
-  // word changed before it slept) reads no clock at all (~40 ns on a VM's kvm-clock).
+  // Armed at the first ask that reads the clock, not when the wait starts.
   if (p->next_ns == 0) p->next_ns = now + kStopProbeNs;
   if (now < p->next_ns) return false;
   p->next_ns = now + kStopProbeNs;
@@ -150,7 +154,7 @@ OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, FnRef<OpRes
   WaitCtx ctx;
   ctx.deadline_ns = deadline;
   ctx.self = s->mapping()->identity().get();
-  StopProbe probe{env, 0, nullptr};
+  StopProbe probe{env, 0, 0, nullptr};
   ctx.stop_probe = env_stopping;
   ctx.stop_arg = &probe;
   return op(ctx);
@@ -173,39 +177,36 @@ bool wait_on_loop(EnvData* d, const LoopOp& op) {
 }
 }  // namespace
 
-Napi::Value run_or_submit(const Napi::CallbackInfo& info, size_t cb_index, SegmentHandle* s, int64_t deadline,
-                          OpFn op, UndoStep undo, LoopOp loop_op) {
+Napi::Value submit_async(const Napi::CallbackInfo& info, size_t cb_index, SegmentHandle* s, int64_t deadline,
+                         OpFn op, UndoStep undo, LoopOp loop_op) {
   Napi::Env env = info.Env();
-  if (has_callback(info, cb_index)) {
-    Napi::Value cb = info[cb_index];
-    // A deadline is not the loop's to keep: the JS layer's timer cancels the wait, and its
-    // caller settles on the answer to that cancel (lib/waitqueue.ts giveUp).
-    if (loop_op.attempt && wait_on_loop(env_data(env), loop_op)) {
-      uint32_t id = env_data(env)->loop.submit(std::move(loop_op), cb.As<Napi::Function>(), s->mapping());
-      if (id) return Napi::Number::New(env, id);
-    }
-    UndoFn undo_fn;
-    if (undo) {
-      undo_fn = [id = s->mapping()->identity(), undo = std::move(undo)]() {
-        WaitCtx ctx;
-        ctx.self = id.get();
-        ctx.deadline_ns = monotonic_ns() + kStepBoundNs;
-        undo(ctx);
-      };
-    }
-    // The wait keeps this thread's identity (and so its liveness) even if the handle is
-    // closed meanwhile: the identity, not the handle, is what other users check.
-    auto wrapped = [deadline, id = s->mapping()->identity(), op = std::move(op)](const WaitCtx& c) {
-      WaitCtx ctx = c;
-      ctx.deadline_ns = deadline;
-      ctx.self = id.get();
-      return op(ctx);
-    };
-    uint32_t id = env_data(env)->host.submit(env, std::move(wrapped), cb.As<Napi::Function>(), s->mapping(),
-                                             std::move(undo_fn));
-    return Napi::Number::New(env, id);
+  Napi::Value cb = info[cb_index];
+  // A deadline is not the loop's to keep: the JS layer's timer cancels the wait, and its
+  // caller settles on the answer to that cancel (lib/waitqueue.ts giveUp).
+  if (loop_op.attempt && wait_on_loop(env_data(env), loop_op)) {
+    uint32_t id = env_data(env)->loop.submit(std::move(loop_op), cb.As<Napi::Function>(), s->mapping());
+    if (id) return Napi::Number::New(env, id);
   }
-  return Napi::Number::New(env, run_sync(env, s, deadline, op).code);
+  UndoFn undo_fn;
+  if (undo) {
+    undo_fn = [id = s->mapping()->identity(), undo = std::move(undo)]() {
+      WaitCtx ctx;
+      ctx.self = id.get();
+      ctx.deadline_ns = monotonic_ns() + kStepBoundNs;
+      undo(ctx);
+    };
+  }
+  // The wait keeps this thread's identity (and so its liveness) even if the handle is
+  // closed meanwhile: the identity, not the handle, is what other users check.
+  auto wrapped = [deadline, id = s->mapping()->identity(), op = std::move(op)](const WaitCtx& c) {
+    WaitCtx ctx = c;
+    ctx.deadline_ns = deadline;
+    ctx.self = id.get();
+    return op(ctx);
+  };
+  uint32_t id = env_data(env)->host.submit(env, std::move(wrapped), cb.As<Napi::Function>(), s->mapping(),
+                                           std::move(undo_fn));
+  return Napi::Number::New(env, id);
 }
 
 int32_t run_step(SegmentHandle* s, FnRef<int32_t(const WaitCtx&)> step) {

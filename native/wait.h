@@ -20,10 +20,12 @@ class AdaptiveSpin;
 bool spin_while_equal(const uint32_t* word, uint32_t expected, AdaptiveSpin& spin);
 AdaptiveSpin& word_spin();
 
-// The end of the next sleep slice for a wait with the given deadline (-1 = none).
+// The end of the next sleep slice for a wait with the given deadline (-1 = none): kOneSlice
+// when there is none, so that wait reads no clock.
 inline int64_t slice_end(int64_t deadline_ns) {
+  if (deadline_ns < 0) return kOneSlice;
   int64_t s = monotonic_ns() + kSliceNs;
-  return (deadline_ns >= 0 && deadline_ns < s) ? deadline_ns : s;
+  return deadline_ns < s ? deadline_ns : s;
 }
 // Deadline 0 means "already passed" (a zero timeout): no clock read.
 inline bool past(int64_t deadline_ns) {

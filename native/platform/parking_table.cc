@@ -61,6 +61,7 @@ void nap_until(int64_t until_ns) {
 
 WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns) {
   if (ld(word) != expected) return WaitOutcome::kValueChanged;
+  if (until_ns == kOneSlice) until_ns = monotonic_ns() + kSliceNs;
   WordKey key;
   Slot* t = table();
   Channel* ch = this_thread_channel();

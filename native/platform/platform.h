@@ -21,10 +21,19 @@ int64_t monotonic_ns();
 // Wall-clock time, ms since the epoch (creation times shown by inspect).
 int64_t realtime_ms();
 
+// How long a sleeper sleeps at most before it re-checks cancellation and peer liveness.
+// Bounds how late an owner's death is noticed (API.md promises 1 s).
+constexpr int64_t kSliceNs = 200LL * 1000 * 1000;
+// wait_on_word's `until_ns` for "one slice from now": a wait without a deadline then reads no
+// clock (issue 15: on one CPU every cache line a hand-off touches is fetched again after each
+// context switch, the clock's page too).
+constexpr int64_t kOneSlice = -2;
+
 enum class WaitOutcome { kWoken, kTimedOut, kValueChanged };
-// Sleeps while *word == expected, until woken or until `until_ns` (absolute monotonic). Retries
-// interruptions with the same deadline. Returns kTimedOut only when `until_ns` has passed.
-// Sleepers and wakers may be in different processes.
+// Sleeps while *word == expected, until woken or until `until_ns` (absolute monotonic, or
+// kOneSlice). Retries interruptions with the same deadline (a kOneSlice wait may return kWoken
+// instead: its callers re-read their word either way). Returns kTimedOut only when `until_ns`
+// has passed or the slice ran out. Sleepers and wakers may be in different processes.
 WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns);
 // Wakes up to n sleepers of the word (n = INT32_MAX for all).
 void wake_word(uint32_t* word, int32_t n);

@@ -11,6 +11,15 @@
 namespace procsync {
 
 WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns) {
+  if (until_ns == kOneSlice) {
+    // FUTEX_WAIT's timeout is relative: no clock read. An EINTR returns kWoken (the caller
+    // re-reads its word and sleeps again), which restarts the slice.
+    timespec rel{kSliceNs / 1000000000LL, kSliceNs % 1000000000LL};
+    if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &rel, nullptr, nullptr) == 0) return WaitOutcome::kWoken;
+    if (errno == EAGAIN) return WaitOutcome::kValueChanged;
+    if (errno == ETIMEDOUT) return WaitOutcome::kTimedOut;
+    return WaitOutcome::kWoken;
+  }
   timespec ts;
   ts.tv_sec = until_ns / 1000000000LL;
   ts.tv_nsec = until_ns % 1000000000LL;
