@@ -79,6 +79,37 @@ describe('Lock', () => {
     lock.release();
   });
 
+  it('owner killed: a sync waiter that gets a signal every 2 ms still takes it over', async () => {
+    // A signal ends a sleep early (EINTR). Were each ended sleep to start a new 200 ms slice, the
+    // slice would never run out here, and the owner's death is checked at the end of a slice.
+    if (process.platform === 'win32') return; // no signals to send there
+    const lock = track(new Lock());
+    const holder = startChild('locks.js', 'holdLock', [lock]);
+    expect(await holder.message()).toBe('held');
+    const waiter = startChild<{ ok: boolean }>('locks.js', 'acquireUnderSignals', [lock], { timeoutMs: 20_000 });
+    expect(await waiter.message()).toBe('waiting');
+    let sent = 0;
+    const timer = setInterval(() => {
+      try {
+        process.kill(waiter.pid, 'SIGUSR2');
+        sent++;
+      } catch {
+        // gone already
+      }
+    }, 2);
+    try {
+      // Signalled for a while before the owner dies: the waiter is asleep in the lock by then.
+      await until(() => sent >= 50, 10_000, 'signals sent');
+      holder.kill('SIGKILL');
+      await holder.done;
+      const r = await waiter.done;
+      expect(r.error).toBeUndefined();
+      expect(r.result).toEqual({ ok: true });
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
   it('async acquire does not block the event loop', async () => {
     const lock = track(new Lock());
     const holder = startChild('locks.js', 'holdLock', [lock]);

@@ -31,9 +31,10 @@ constexpr int64_t kOneSlice = -2;
 
 enum class WaitOutcome { kWoken, kTimedOut, kValueChanged };
 // Sleeps while *word == expected, until woken or until `until_ns` (absolute monotonic, or
-// kOneSlice). Retries interruptions with the same deadline (a kOneSlice wait may return kWoken
-// instead: its callers re-read their word either way). Returns kTimedOut only when `until_ns`
-// has passed or the slice ran out. Sleepers and wakers may be in different processes.
+// kOneSlice). Retries interruptions with the same deadline; a kOneSlice wait that a signal
+// interrupts returns kTimedOut instead (the end of a slice, when its caller re-checks). Returns
+// kTimedOut otherwise only when `until_ns` has passed or the slice ran out. Sleepers and wakers
+// may be in different processes.
 WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns);
 // Wakes up to n sleepers of the word (n = INT32_MAX for all).
 void wake_word(uint32_t* word, int32_t n);

@@ -12,12 +12,14 @@ namespace procsync {
 
 WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns) {
   if (until_ns == kOneSlice) {
-    // FUTEX_WAIT's timeout is relative: no clock read. An EINTR returns kWoken (the caller
-    // re-reads its word and sleeps again), which restarts the slice.
+    // FUTEX_WAIT's timeout is relative: no clock read. A signal (EINTR) ends the slice as if it
+    // ran out: restarted, a slice would never run out for a thread that gets signals more often
+    // (V8's profiler: SIGPROF every ms), and its caller's checks at the end of a slice (is the
+    // owner alive?) would never come. An early check costs only the check.
     timespec rel{kSliceNs / 1000000000LL, kSliceNs % 1000000000LL};
     if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &rel, nullptr, nullptr) == 0) return WaitOutcome::kWoken;
     if (errno == EAGAIN) return WaitOutcome::kValueChanged;
-    if (errno == ETIMEDOUT) return WaitOutcome::kTimedOut;
+    if (errno == ETIMEDOUT || errno == EINTR) return WaitOutcome::kTimedOut;
     return WaitOutcome::kWoken;
   }
   timespec ts;
@@ -31,7 +33,7 @@ WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns) {
     if (r == 0) return WaitOutcome::kWoken;
     if (errno == EINTR) continue;
     if (errno == EAGAIN) return WaitOutcome::kValueChanged;
-    if (errno == ETIMEDOUT) return WaitOutcome::kTimedOut;
+    if (errno == ETIMEDOUT || errno == EINTR) return WaitOutcome::kTimedOut;
     return WaitOutcome::kWoken;  // EFAULT etc.: let the caller re-read the word
   }
 }
