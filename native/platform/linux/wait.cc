@@ -33,7 +33,7 @@ WaitOutcome wait_on_word(uint32_t* word, uint32_t expected, int64_t until_ns) {
     if (r == 0) return WaitOutcome::kWoken;
     if (errno == EINTR) continue;
     if (errno == EAGAIN) return WaitOutcome::kValueChanged;
-    if (errno == ETIMEDOUT || errno == EINTR) return WaitOutcome::kTimedOut;
+    if (errno == ETIMEDOUT) return WaitOutcome::kTimedOut;
     return WaitOutcome::kWoken;  // EFAULT etc.: let the caller re-read the word
   }
 }
