@@ -85,6 +85,9 @@ export class SharedArray<T extends TypeSpec = TypeSpec> extends ArrayBase<T> {
   #lock: AnyLock | null;
   #ownsLock: boolean;
 
+  constructor(type: T, lengthOrValues: Init<T>, opts?: ValueOptions);
+  /** @internal */
+  constructor(type: T, lengthOrValues: Init<T>, opts?: ValueOptions & AttachOptions);
   constructor(type: T, lengthOrValues: Init<T>, opts?: ValueOptions & AttachOptions) {
     const attach = opts?.[kAttach];
     let seg: NativeSegment;
@@ -140,6 +143,9 @@ export class SharedArray<T extends TypeSpec = TypeSpec> extends ArrayBase<T> {
 
 /** A fixed-length shared array of type T, without a lock. */
 export class RawArray<T extends TypeSpec = TypeSpec> extends ArrayBase<T> {
+  constructor(type: T, lengthOrValues: Init<T>, opts?: CreateOptions);
+  /** @internal */
+  constructor(type: T, lengthOrValues: Init<T>, opts?: CreateOptions & AttachOptions);
   constructor(type: T, lengthOrValues: Init<T>, opts?: CreateOptions & AttachOptions) {
     let seg = opts?.[kAttach];
     if (!seg) {

@@ -54,6 +54,9 @@ export class Barrier extends Primitive {
   private readonly pending = new Set<PendingWait>();
   private closing: (() => void) | null = null;
 
+  constructor(parties: number, opts?: BarrierOptions);
+  /** @internal */
+  constructor(parties: number, opts?: BarrierOptions & AttachOptions);
   constructor(parties: number, opts?: BarrierOptions & AttachOptions) {
     const o = checkObject<BarrierOptions & AttachOptions>(opts, 'options') ?? {};
     const action = checkAction(o.action);

@@ -60,6 +60,9 @@ export class Condition extends Primitive {
   private stale = false;
   private closing: (() => void) | null = null;
 
+  constructor(lock?: AnyLock | ConditionOptions | null, opts?: ConditionOptions);
+  /** @internal */
+  constructor(lock?: AnyLock | ConditionOptions | null, opts?: ConditionOptions & AttachOptions);
   constructor(lock?: AnyLock | ConditionOptions | null, opts?: ConditionOptions & AttachOptions) {
     if (lock !== undefined && lock !== null && !(lock instanceof Lock || lock instanceof RLock)) {
       if (typeof lock === 'object' && !(lock instanceof Primitive) && opts === undefined) {

@@ -33,6 +33,9 @@ export class Event extends Primitive {
   private readonly waiters = new Set<Waiter>();
   private inflight: number | null = null;
 
+  constructor(opts?: CreateOptions);
+  /** @internal */
+  constructor(opts?: CreateOptions & AttachOptions);
   constructor(opts?: CreateOptions & AttachOptions) {
     super(opts?.[kAttach] ?? createSegment({ kind: 'Event' }, opts ?? {}));
     this.st = this.base + STATE;

@@ -172,6 +172,9 @@ export abstract class LockBase extends Primitive {
 }
 
 export class Lock extends LockBase {
+  constructor(opts?: CreateOptions);
+  /** @internal */
+  constructor(opts?: CreateOptions & AttachOptions);
   constructor(opts?: CreateOptions & AttachOptions) {
     super(opts?.[kAttach] ?? createSegment({ kind: 'Lock' }, opts ?? {}));
   }

@@ -6,8 +6,9 @@ import { Kind, KindName } from './kinds';
 import { native, threadId, NativeSegment, OpenSpec, SegHandle, SegmentInfo } from './native';
 import { CreateOptions, checkAllowOwner, checkCreate, checkName } from './options';
 
-/** Internal: constructs a primitive over an already opened segment (used by X.open()). */
+/** @internal Constructs a primitive over an already opened segment (used by X.open()). */
 export const kAttach = Symbol('procsync.attach');
+/** @internal */
 export interface AttachOptions {
   [kAttach]?: NativeSegment;
 }

@@ -82,6 +82,9 @@ abstract class QueueCore<T> extends Primitive {
   /** The kind a subclass creates (read through new.target, before `this` exists). */
   static readonly queueKind: KindName;
 
+  protected constructor(opts: QueueOptions);
+  /** @internal */
+  protected constructor(opts: Opts);
   protected constructor(opts: Opts) {
     const kind = (new.target as unknown as { queueKind: KindName }).queueKind;
     const seg =

@@ -15,6 +15,9 @@ const OWNER_MASK = layout.lock.ownerMask;
 export class RLock extends LockBase {
   private readonly countAt: number; // index in i32 of the recursion count word
 
+  constructor(opts?: CreateOptions);
+  /** @internal */
+  constructor(opts?: CreateOptions & AttachOptions);
   constructor(opts?: CreateOptions & AttachOptions) {
     super(opts?.[kAttach] ?? createSegment({ kind: 'RLock' }, opts ?? {}));
     this.countAt = this.base + layout.lock.countWord;

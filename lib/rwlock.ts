@@ -225,6 +225,9 @@ export class RWLock extends Primitive {
   readonly write: RWLockView;
   private readonly s: number;
 
+  constructor(opts?: CreateOptions);
+  /** @internal */
+  constructor(opts?: CreateOptions & AttachOptions);
   constructor(opts?: CreateOptions & AttachOptions) {
     super(opts?.[kAttach] ?? createSegment({ kind: 'RWLock', params: [DEFAULT_SLOTS] }, opts ?? {}));
     const x = new Words(this.i32, this.base, this.me, this.info.params[0], () => this.seg, () => this.rawSegment());

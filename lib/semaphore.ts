@@ -151,6 +151,9 @@ abstract class SemaphoreBase extends Primitive {
 }
 
 export class Semaphore extends SemaphoreBase {
+  constructor(value?: number | CreateOptions, opts?: CreateOptions);
+  /** @internal */
+  constructor(value?: number | SemOptions, opts?: SemOptions);
   constructor(value?: number | SemOptions, opts?: SemOptions) {
     const [v, o] = parseArgs(value, opts);
     super(o[kAttach] ?? createSegment({ kind: 'Semaphore', params: [v], init: initValue(v) }, o), false);
@@ -166,6 +169,9 @@ export class Semaphore extends SemaphoreBase {
 }
 
 export class BoundedSemaphore extends SemaphoreBase {
+  constructor(value?: number | CreateOptions, opts?: CreateOptions);
+  /** @internal */
+  constructor(value?: number | SemOptions, opts?: SemOptions);
   constructor(value?: number | SemOptions, opts?: SemOptions) {
     const [v, o] = parseArgs(value, opts);
     super(o[kAttach] ?? createSegment({ kind: 'BoundedSemaphore', params: [v], init: initValue(v) }, o), true);

@@ -87,6 +87,9 @@ export class Value<T extends TypeSpec = TypeSpec> extends ValueBase<T> {
   #lock: AnyLock | null;
   #ownsLock: boolean;
 
+  constructor(type: T, initial?: InputOf<T>, opts?: ValueOptions);
+  /** @internal */
+  constructor(type: T, initial?: InputOf<T>, opts?: ValueOptions & AttachOptions);
   constructor(type: T, initial?: InputOf<T>, opts?: ValueOptions & AttachOptions) {
     const attach = opts?.[kAttach];
     let lock: AnyLock | null;
@@ -146,6 +149,9 @@ export class Value<T extends TypeSpec = TypeSpec> extends ValueBase<T> {
 
 /** A shared number (bigint, boolean) of type T, without a lock. */
 export class RawValue<T extends TypeSpec = TypeSpec> extends ValueBase<T> {
+  constructor(type: T, initial?: InputOf<T>, opts?: CreateOptions);
+  /** @internal */
+  constructor(type: T, initial?: InputOf<T>, opts?: CreateOptions & AttachOptions);
   constructor(type: T, initial?: InputOf<T>, opts?: CreateOptions & AttachOptions) {
     let seg = opts?.[kAttach];
     if (!seg) {

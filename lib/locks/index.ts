@@ -44,6 +44,9 @@ export type LockGrantedCallback<T> = (lock: LockInfo | null) => T | PromiseLike<
 
 /** The registry segment, as a primitive (kind 'LockRegistry', for inspect and the CLI). */
 export class LockRegistry extends Primitive {
+  constructor();
+  /** @internal */
+  constructor(opts?: AttachOptions);
   constructor(opts?: AttachOptions) {
     super(opts?.[kAttach] ?? createSegment({ kind: 'LockRegistry', params: [ENTRIES, SLOTS] }, { name: REGISTRY_NAME }));
   }
