@@ -130,8 +130,9 @@ struct StopProbe {
   int64_t next_ns;  // 0: not armed yet
   napi_value fn;  // a no-op, made at the first probe (lives in the calling callback's scope)
 };
-// The asks that cost nothing: a wait asks once or twice before its first sleep (a hand-off wait
-// usually never asks again), and only a wait that slept at least one slice reads the clock.
+// The asks that cost nothing: a wait asks once or twice before its first sleep, and a hand-off's
+// wait returns once woken without asking again; a wait that goes on (its slice ran out, or it was
+// woken and found nothing to take) reads the clock from its next ask on.
 constexpr uint32_t kFreeAsks = 2;
 napi_value noop(napi_env, napi_callback_info) { return nullptr; }
 bool env_stopping(void* arg) {

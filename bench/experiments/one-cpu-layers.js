@@ -31,7 +31,7 @@ function build() {
 }
 
 // The release and acquire of one Semaphore in the given form.
-function side(ps, sem, k, mode) {
+function side(dir, sem, k, mode) {
   if (mode === 'lib') return { release: () => sem.release(), acquire: () => sem.acquireSync() };
   const i32 = sem.i32; // lib/primitive.ts: the segment's words; the Semaphore's at `base`
   const at = sem.base;
@@ -42,7 +42,7 @@ function side(ps, sem, k, mode) {
     wait = () => m.wait(k, at * 4);
     wake = () => m.wake(k, at * 4);
   } else {
-    const native = require(path.join(ps.__dir, 'build/Release/procsync.node'));
+    const native = require(path.join(dir, 'build/Release/procsync.node'));
     const h = sem.handle;
     wait = () => native.semAcquire(h, -1);
     wake = () => native.semWake(h, 1);
@@ -64,20 +64,15 @@ function side(ps, sem, k, mode) {
   };
 }
 
-function load() {
-  const dir = process.env.PROCSYNC_PATH || ROOT;
-  const ps = require(dir);
-  ps.__dir = dir;
-  return ps;
-}
+const DIR = process.env.PROCSYNC_PATH || ROOT;
 
 if (process.argv[2] === 'child') {
   const [, , , mode, n1, n2] = process.argv;
-  const ps = load();
+  const ps = require(DIR);
   const s1 = ps.Semaphore.open(n1);
   const s2 = ps.Semaphore.open(n2);
-  const a = side(ps, s1, 0, mode);
-  const b = side(ps, s2, 1, mode);
+  const a = side(DIR, s1, 0, mode);
+  const b = side(DIR, s2, 1, mode);
   process.send('ready');
   process.once('message', () => {
     for (let i = 0; i < WARM + N; i++) {
@@ -90,12 +85,12 @@ if (process.argv[2] === 'child') {
   });
 } else if (process.argv[2] === 'parent') {
   const mode = process.argv[3];
-  const ps = load();
+  const ps = require(DIR);
   const tag = `layers${process.pid}`;
   const s1 = new ps.Semaphore(0, { name: `${tag}a` });
   const s2 = new ps.Semaphore(0, { name: `${tag}b` });
-  const a = side(ps, s1, 0, mode);
-  const b = side(ps, s2, 1, mode);
+  const a = side(DIR, s1, 0, mode);
+  const b = side(DIR, s2, 1, mode);
   const child = fork(__filename, ['child', mode, s1.name, s2.name]);
   child.once('message', () => {
     child.send('go');
