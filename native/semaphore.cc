@@ -17,8 +17,10 @@ OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const uint32_t* 
     if (ctx.cancelled()) return {kCancelled, 0};
     if (!spun) {
       spun = true;
-      // Asked only once a sleep is near: not when the count was there at once.
-      if (spin_may_pay(waker_cpu) && spin_while_equal(value, 0)) continue;
+      // Asked only once a sleep is near: not when the count was there at once. When the
+      // releaser shares this process's only CPU, a spin would only delay it: the CPU is given to
+      // it once instead (spin.h yield_once).
+      if (spin_may_pay(waker_cpu) ? spin_while_equal(value, 0) : yield_while_equal(value, 0)) continue;
     }
     // Announce first, then sleep only if the value is still 0 (the futex re-checks it
     // atomically): a releaser adds to the value and then reads `sleepers`, so one of the two

@@ -66,15 +66,31 @@ inline void cpu_relax() {
 #endif
 }
 
+// The last thing a wait does before it sleeps in the kernel, in a process that runs on one CPU
+// (one_cpu()): give that CPU away once, then report whether done() became true meanwhile. When
+// the releaser shares the CPU and is ready to run — the one-CPU ping-pong — it runs now, and the
+// hand-off costs one system call and one context switch, where a sleep costs the wait's system
+// call, the releaser's wake-up call and the same switch (and the releaser sees no sleeper, so it
+// makes no wake-up call). When nothing else is ready, the call returns at once: one cheap system
+// call before the sleep. Never loops: a wait that finds nothing done after it sleeps.
+// docs/design.md, "One CPU: yield once before sleeping".
+template <class Done>
+bool yield_once(Done done) {
+  if (!one_cpu()) return false;
+  yield_cpu();
+  return done();
+}
+
 // Spins until done() is true or the allowance from `s` runs out; reports the outcome to `s`.
 // done() is tried every kRelax pauses: 1 for a plain load, more for a check that writes the
 // cache line (a trylock), so the spinner does not steal the line from the holder. Bounded by
-// time, not iterations: the cost of `pause` varies ~10x between CPUs.
+// time, not iterations: the cost of `pause` varies ~10x between CPUs. A spin that was not
+// allowed or did not succeed ends with yield_once().
 template <int kRelax, class Done>
 bool spin_until(AdaptiveSpin& s, Done done) {
   static_assert(kRelax >= 1 && 32 % kRelax == 0, "the clock is read every 32 pauses");
   const SpinBudget b = s.budget();
-  if (b.ns == 0) return false;
+  if (b.ns == 0) return yield_once(done);
   const int64_t end = monotonic_ns() + b.ns;
   for (int i = 1;; i++) {
     if (done()) {
@@ -84,7 +100,7 @@ bool spin_until(AdaptiveSpin& s, Done done) {
     for (int k = 0; k < kRelax; k++) cpu_relax();
     if (i % (32 / kRelax) == 0 && monotonic_ns() >= end) {
       s.report(b, false);
-      return false;
+      return yield_once(done);
     }
   }
 }

@@ -27,4 +27,8 @@ bool spin_while_equal(const uint32_t* word, uint32_t expected) {
   return spin_while_equal(word, expected, word_spin_);
 }
 
+bool yield_while_equal(const uint32_t* word, uint32_t expected) {
+  return yield_once([&] { return load(word) != expected; });
+}
+
 }  // namespace procsync

@@ -13,8 +13,11 @@ int64_t deadline_after_ms(double ms);
 
 
 // Spins briefly while *word == expected, for the hand-off latency of ping-pong patterns.
-// Returns true when the word changed. Never spins on a single-CPU machine.
+// Returns true when the word changed. Never spins on a single-CPU machine; in a process that
+// runs on one CPU, ends with one yield of that CPU (spin.h yield_once).
 bool spin_while_equal(const uint32_t* word, uint32_t expected);
+// Only that yield (a wait that knows spinning cannot pay: its releaser shares its one CPU).
+bool yield_while_equal(const uint32_t* word, uint32_t expected);
 class AdaptiveSpin;
 // The same with another spin budget (spin.h); word_spin() is the word waits' own.
 bool spin_while_equal(const uint32_t* word, uint32_t expected, AdaptiveSpin& spin);

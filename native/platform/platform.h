@@ -47,6 +47,9 @@ int cpu_count();
 int allowed_cpus();
 // The CPU the calling thread runs on now, or -1 where the platform does not say.
 int current_cpu();
+// Gives the rest of this thread's turn on its CPU to another ready thread, if there is one
+// (sched_yield, SwitchToThread); returns at once when there is none.
+void yield_cpu();
 
 // Exit status of a child process without reaping it (Process.joinSync while the event loop,
 // which reaps children, is blocked): kChildRunning, kChildGone (already reaped, or not our

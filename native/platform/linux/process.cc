@@ -29,6 +29,8 @@ int allowed_cpus() {
 
 int current_cpu() { return sched_getcpu(); }  // glibc reads it from rseq: no syscall
 
+void yield_cpu() { sched_yield(); }
+
 int child_status(int pid) {
   int s;
   if (zombie_status(pid, &s)) return s;

@@ -5,6 +5,7 @@
 #ifdef __APPLE__
 #include <pthread.h>
 #endif
+#include <sched.h>
 
 #include <atomic>
 #include <cerrno>
@@ -41,6 +42,8 @@ int cpu_count() {
 int allowed_cpus() { return cpu_count(); }
 
 int current_cpu() { return -1; }
+
+void yield_cpu() { sched_yield(); }
 
 int child_status(int pid) {
 #ifdef __linux__

@@ -22,6 +22,8 @@ int allowed_cpus() { return cpu_count(); }
 
 int current_cpu() { return int(GetCurrentProcessorNumber()); }
 
+void yield_cpu() { SwitchToThread(); }
+
 int64_t monotonic_ns() {
   static const int64_t freq = [] {
     LARGE_INTEGER f;
