@@ -12,11 +12,24 @@ struct Slot {
   uint32_t* state;
   uint32_t* user;  // the waiter's user id (liveness.h)
   uint32_t* ticket;
+  // 1 while the sync waiter sleeps on `state` in the kernel. Set before its sleep checks the
+  // state, read after a notify stores the state (seq_cst both): either the notifier sees it
+  // and wakes, or the kernel sees the state changed and the waiter does not sleep. A waiter
+  // that found its mark before sleeping (the one-CPU yield, a spin) costs its notifier no
+  // wake-up call. (An older build's waiter never sets it: it sees its mark at its slice's end.)
+  uint32_t* asleep;
 };
 
 Slot slot_at(CondState st, uint32_t i) {
   uint32_t* s = st.w + kSlotsWord + kSlotWords * i;
-  return {s, s + 1, s + 2};
+  return {s, s + 1, s + 2, s + 3};
+}
+
+// Wakes the sync waiter of a slot marked NOTIFIED, if it sleeps (see Slot::asleep).
+void wake_if_asleep(Slot s, bool after_unlock) {
+  if (load(s.asleep) == 0) return;
+  if (after_unlock) wake_after_unlock(s.state, 1);
+  else wake_word(s.state, 1);
 }
 
 // The hwm word as a safe scan bound (it lives in shared memory: never trust it past cap).
@@ -42,6 +55,7 @@ void free_slot_locked(CondState st, uint32_t i) {
   Slot s = slot_at(st, i);
   if (exchange(s.state, kSlotFree) == kSlotWaiting) fetch_sub(st.w + kWaitingWord, 1);
   store(s.user, 0);
+  store(s.asleep, 0);
   uint32_t h = hwm(st);
   if (i + 1 == h) {
     while (h > 0 && load(slot_at(st, h - 1).state) == kSlotFree) h--;
@@ -54,7 +68,7 @@ void notify_slot_locked(CondState st, uint32_t i, bool wake) {
   Slot s = slot_at(st, i);
   store(s.state, kSlotNotified);
   fetch_sub(st.w + kWaitingWord, 1);
-  if (wake) wake_after_unlock(s.state, 1);
+  if (wake) wake_if_asleep(s, true);
 }
 
 // Async waiters sleep on `gen`: bump it and wake them. The slot states were stored before
@@ -169,7 +183,9 @@ OpResult cond_wait(CondState st, uint32_t slot, uint32_t ticket, const WaitCtx& 
     }
     ctx.sleeping_on(s.state);
     if (ctx.cancelled()) break;
+    store(s.asleep, 1);
     wait_on_word(s.state, kSlotWaiting, slice_end(ctx.deadline_ns));
+    store(s.asleep, 0);
   }
   OpResult r = cond_withdraw(st, slot, ticket, ctx.cancelled(), cleanup_ctx(ctx));
   if (r.code != kOk) return r;
@@ -214,7 +230,7 @@ void cond_wake_notified(CondState st) {
   uint32_t top = hwm(st);
   for (uint32_t i = 0; i < top; i++) {
     Slot s = slot_at(st, i);
-    if (load(s.state) == kSlotNotified) wake_word(s.state, 1);
+    if (load(s.state) == kSlotNotified) wake_if_asleep(s, false);
   }
   wake_async(st);
 }

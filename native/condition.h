@@ -11,7 +11,8 @@
 //   19     gen sleepers: async waiters sleeping on `gen`
 //   20     hwm: slots [0, hwm) may be in use (bounds the scans)
 //   32..   slots, 4 words each: state (FREE/WAITING/NOTIFIED; a sync waiter sleeps on it),
-//          user id of the waiter's JS thread (liveness.h), ticket, reserved.
+//          user id of the waiter's JS thread (liveness.h), ticket, asleep (1 while the sync
+//          waiter sleeps in the kernel: a notify wakes only such a slot).
 //
 // A waiter takes a slot and a ticket while it holds the Condition's lock, releases the lock,
 // sleeps until its slot is NOTIFIED, then frees its slot (withdraw) and re-acquires the lock.

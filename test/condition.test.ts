@@ -7,6 +7,8 @@ import { runChild, startChild, until, uniqueName } from './helpers/children';
 import { useTracked } from './helpers/track';
 
 const track = useTracked();
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { layout } = require('../dist/layout.js') as typeof import('../lib/layout');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The number of registered waiters, as util.inspect shows it (read from shared memory). */
@@ -30,6 +32,33 @@ describe('Condition basics', () => {
     expect((await kid.done).result).toBe(rounds); // every wait was notified
     const hooks = (lock as unknown as { releaseHooks: unknown[] | null }).releaseHooks;
     expect(hooks === null ? 0 : hooks.length).toBeLessThanOrEqual(1);
+  });
+
+  it('a waiter asleep in the kernel shows it in its slot, and each notify wakes it (not its sleep slice)', async () => {
+    // native/condition.cc Slot::asleep: a notify wakes only a slot whose waiter sleeps. Were
+    // that wake-up lost, each round would last until the waiter's 200 ms slice ends (20 rounds:
+    // 4 s at least); woken, a round lasts the 10 ms poll that sees it asleep.
+    const name = uniqueName('lk');
+    const lock = track(new Lock({ name }));
+    const c = track(new Condition(lock));
+    const other = track(Lock.open(name));
+    const { slotsWord, slotWords } = layout.condition;
+    const words = c as unknown as { i32: Int32Array; base: number }; // the state's words (lib/primitive.ts)
+    const asleep = () => Atomics.load(words.i32, words.base + slotsWord + 3) === 1; // the one waiter's slot: 0
+    expect(slotWords).toBe(4);
+    const rounds = 20;
+    const kid = startChild('cond.js', 'condWaitLoop', [c, rounds]);
+    expect(await kid.message()).toBe('waiting');
+    const t0 = Date.now();
+    for (let i = 0; i < rounds; i++) {
+      await until(() => waitingOf(c) === 1 && asleep(), 10_000, `child waiting and asleep (round ${i})`);
+      expect(await other.acquire({ timeout: 10_000 })).toBe(true);
+      c.notify();
+      other.release();
+    }
+    expect((await kid.done).result).toBe(rounds);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(asleep()).toBe(false);
   });
 
   it('a notify wakes its waiter however the lock is released after it (the wake-up is deferred to the release)', async () => {
