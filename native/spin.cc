@@ -14,7 +14,12 @@ constexpr uint32_t kMinProbeEvery = 16, kMaxProbeEvery = 1024;
 constexpr uint32_t kAffinityEvery = 1024;
 
 bool multi_cpu() { return cpu_count() > 1; }
+
+thread_local bool t_no_yields = false;
 }  // namespace
+
+void no_yields_on_this_thread() { t_no_yields = true; }
+bool yields_here() { return !t_no_yields; }
 
 bool one_cpu() {
   static std::atomic<uint32_t> calls{0};

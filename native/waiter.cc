@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "loop_waits.h"
+#include "spin.h"
 #include "wait.h"
 
 namespace procsync {
@@ -80,6 +81,7 @@ void AsyncHost::undo_take_locked(Request& r) {
 }
 
 void AsyncHost::thread_main() {
+  no_yields_on_this_thread();  // spin.h yield_once
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
     while (queue_.empty() && !stopping_) {
