@@ -11,7 +11,9 @@
 namespace procsync {
 
 constexpr uint32_t kMagic = 0x43595350;  // "PSYC" little-endian
-constexpr uint32_t kLayoutVersion = 4;
+// 4: the Queue's mutex per side (queue.h); 5: a Condition slot's fourth word is its waiter's
+// asleep flag, which notify reads (condition.h).
+constexpr uint32_t kLayoutVersion = 5;
 constexpr size_t kHeaderSize = 64;
 constexpr size_t kLinkOffset = 64;
 constexpr size_t kLinkSize = 256;        // NUL-padded name, <= 200 chars

@@ -14,12 +14,12 @@ const ROUNDS = 2000;
 // The Linux backend only: the others do not read the process's affinity (platform.h allowed_cpus).
 describe.skipIf(backend !== 'linux')('one CPU: a sync wait yields once before it sleeps', () => {
   it.each([
-    ['Semaphore', 'semaphore', () => [track(new Semaphore(0)), track(new Semaphore(0))]],
-    ['Event', 'event', () => [track(new Event()), track(new Event())]],
-  ] as const)('%s ping-pong: releases find the other side awake', async (_, scenario, make) => {
+    ['Semaphore', () => [track(new Semaphore(0)), track(new Semaphore(0))]],
+    ['Event', () => [track(new Event()), track(new Event())]],
+  ] as const)('%s ping-pong: releases find the other side awake', async (kind, make) => {
     const [a, b] = make();
     const kids = [true, false].map((first) =>
-      startChild<{ rounds: number; wakeups: number }>('one-cpu.js', scenario, [a, b, ROUNDS, first], {
+      startChild<{ rounds: number; wakeups: number }>('one-cpu.js', 'pingPong', [kind, a, b, ROUNDS, first], {
         wrap: ['taskset', '-c', '0'],
       }),
     );
