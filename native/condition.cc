@@ -16,7 +16,7 @@ struct Slot {
   // state, read after a notify stores the state (seq_cst both): either the notifier sees it
   // and wakes, or the kernel sees the state changed and the waiter does not sleep. A waiter
   // that found its mark before sleeping (the one-CPU yield, a spin) costs its notifier no
-  // wake-up call. (An older build's waiter never sets it: it sees its mark at its slice's end.)
+  // wake-up call. (An older build's waiter never set it: hence layout version 5, layout.h.)
   uint32_t* asleep;
 };
 
