@@ -50,3 +50,58 @@ describe('float32 range', () => {
     expect(track(new Value('d', 1e300)).value).toBe(1e300);
   });
 });
+
+// Every element type has its own specialized conversion (lib/types.ts): each one's bounds, its
+// wrong-type error and its non-integer error, on a Value and on a SharedArray.
+describe('every type: bounds and errors', () => {
+  const INTS: [string, number, number][] = [
+    ['int8', -128, 127], ['uint8', 0, 255], ['int16', -32768, 32767], ['uint16', 0, 65535],
+    ['int32', -(2 ** 31), 2 ** 31 - 1], ['uint32', 0, 2 ** 32 - 1],
+  ];
+  it('integer types store their bounds and refuse one beyond, fractions, NaN, ±Infinity and non-numbers', () => {
+    for (const [t, lo, hi] of INTS) {
+      const v = track(new RawValue(t as 'int8', lo));
+      expect(v.value, t).toBe(lo);
+      v.value = hi;
+      expect(v.value, t).toBe(hi);
+      for (const x of [lo - 1, hi + 1, 0.5, NaN, Infinity, -Infinity]) {
+        expect(() => (v.value = x), `${t} ${x}`).toThrow(code('ERR_OUT_OF_RANGE'));
+      }
+      for (const x of ['1', 1n, null, undefined, true, {}]) {
+        expect(() => (v.value = x as never), `${t} ${String(x)}`).toThrow(code('ERR_INVALID_ARG_TYPE'));
+      }
+      expect(v.value, t).toBe(hi);
+      const a = track(new SharedArray(t as 'int8', 1, { lock: false }));
+      expect(() => a.set(0, hi + 1), t).toThrow(code('ERR_OUT_OF_RANGE'));
+      a.set(0, lo);
+      expect(a.get(0), t).toBe(lo);
+    }
+  });
+
+  it('64-bit integers take bigints and safe integers; bool takes booleans and 0 / 1', () => {
+    const q = track(new RawValue('int64', 2n ** 63n - 1n));
+    expect(q.value).toBe(2n ** 63n - 1n);
+    q.value = -5;
+    expect(q.value).toBe(-5n);
+    expect(() => (q.value = 2n ** 63n)).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => (q.value = 2 ** 60)).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => (q.value = '1' as never)).toThrow(code('ERR_INVALID_ARG_TYPE'));
+    const u = track(new RawValue('uint64', 0n));
+    expect(() => (u.value = -1n)).toThrow(code('ERR_OUT_OF_RANGE'));
+    u.value = 2n ** 64n - 1n;
+    expect(u.value).toBe(2n ** 64n - 1n);
+    const b = track(new RawValue('bool', true));
+    expect(b.value).toBe(true);
+    b.value = 0 as never;
+    expect(b.value).toBe(false);
+    expect(() => (b.value = 2 as never)).toThrow(code('ERR_INVALID_ARG_TYPE'));
+    expect(() => (b.value = 'yes' as never)).toThrow(code('ERR_INVALID_ARG_TYPE'));
+  });
+
+  it('float64 takes any number and nothing else', () => {
+    const d = track(new RawValue('float64', -0.5));
+    d.value = Number.MAX_VALUE;
+    expect(d.value).toBe(Number.MAX_VALUE);
+    expect(() => (d.value = 1n as never)).toThrow(code('ERR_INVALID_ARG_TYPE'));
+  });
+});
