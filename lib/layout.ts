@@ -19,7 +19,7 @@ export interface Layout {
   semaphore: { valueWord: number; sleepersWord: number };
   event: { stateWord: number; sleepersWord: number };
   condition: { waitingWord: number; slotsWord: number; slotWords: number; slotWaiting: number; maxWaiters: number };
-  barrier: { stateWord: number; countWord: number; filling: number; broken: number; runAction: number; maxParties: number };
+  barrier: { stateWord: number; countWord: number; sleepersWord: number; filling: number; broken: number; runAction: number; maxParties: number };
   queue: {
     canGet: number; canPut: number; joined: number; maxCapacity: number; maxMaxsize: number;
     putMutexWord: number; tailWord: number; putCountWord: number; unfinishedWord: number;

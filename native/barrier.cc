@@ -15,17 +15,28 @@ struct Words {
   uint32_t* state;
   uint32_t* count;
   uint32_t* seq;
+  uint32_t* sleepers;
   uint32_t* slots;
   uint32_t parties;
 };
 
 Words words(BarrierState st) {
-  return {st.w + kStateWord, st.w + kCountWord, st.w + kSeqWord, st.w + kSlotsWord, st.parties};
+  return {st.w + kStateWord, st.w + kCountWord, st.w + kSeqWord, st.w + kSleepersWord, st.w + kSlotsWord, st.parties};
 }
 
+// Both sides seq_cst (a Dekker pair): either the bump sees the sleeper counted, or the
+// sleeper's futex check sees the bumped seq and does not sleep.
 void bump(const Words& b) {
   fetch_add(b.seq, 1);
-  wake_after_unlock(b.seq, INT32_MAX);
+  if (load(b.sleepers) != 0) wake_after_unlock(b.seq, INT32_MAX);
+}
+
+// Sleeps on seq while it is `seen`, counted in the sleepers word for the time of the sleep.
+WaitOutcome sleep_on_seq(const Words& b, uint32_t seen, int64_t until) {
+  fetch_add(b.sleepers, 1);
+  WaitOutcome r = wait_on_word(b.seq, seen, until);
+  fetch_sub(b.sleepers, 1);
+  return r;
 }
 
 // A holder of the mutex died mid-update: recount from the slots, make the state word valid and
@@ -120,6 +131,7 @@ OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
   const uint32_t tid = ctx.me();
   uint32_t idx = 0;
   bool check_liveness = false;
+  bool spun = false;
   // Phase 1: wait while a drain, a reset or an action is in progress, then arrive.
   for (;;) {
     uint32_t seen;
@@ -162,12 +174,19 @@ OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
     // drain, reset or action that outlasts it — or words that say one is running when none
     // is — must not hold the caller forever).
     if (past(ctx.deadline_ns)) return {Result::kBroken, 0};
+    if (!spun) {
+      // A drain ends when the parties of the cycle before have left, which they do as soon as
+      // they run: in lock-step rounds the next arrival finds the last one still draining. On
+      // one CPU the spin is one yield to them (spin.h), which spares their bump a wake-up.
+      spun = true;
+      if (spin_while_equal(b.seq, seen)) continue;
+    }
     ctx.sleeping_on(b.seq);
-    if (!ctx.cancelled() && wait_on_word(b.seq, seen, slice_end(ctx.deadline_ns)) == WaitOutcome::kTimedOut)
+    if (!ctx.cancelled() && sleep_on_seq(b, seen, slice_end(ctx.deadline_ns)) == WaitOutcome::kTimedOut)
       check_liveness = true;
   }
   // Phase 2: counted at idx; wait until the cycle is released, broken or reset.
-  bool spun = false;
+  spun = false;
   for (;;) {
     uint32_t seen;
     {
@@ -220,7 +239,7 @@ OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
     if (ctx.cancelled()) continue;
     // During the action our deadline is suspended: sleep in plain slices, not in a busy loop.
     int64_t until = past(ctx.deadline_ns) ? slice_end(-1) : slice_end(ctx.deadline_ns);
-    if (wait_on_word(b.seq, seen, until) == WaitOutcome::kTimedOut) check_liveness = true;
+    if (sleep_on_seq(b, seen, until) == WaitOutcome::kTimedOut) check_liveness = true;
   }
 }
 

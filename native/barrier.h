@@ -7,7 +7,11 @@
 //   0..15  the state mutex (state_mutex.h)
 //   16     state: FILLING, DRAINING, RESETTING, BROKEN
 //   17     count: parties counted in the current cycle (arrived and not yet left)
-//   18     seq: bumped (and woken) on every change sleepers care about; everyone sleeps on it
+//   18     seq: bumped on every change sleepers care about; everyone sleeps on it
+//   19     sleepers: threads asleep on seq now (layout version 5). A bump wakes only when it is
+//          not 0, so a round whose waiter found the change before sleeping (one CPU: it
+//          yields first) makes no wake-up call. A party killed asleep leaves it counted: later
+//          bumps then always wake, as before this word.
 //   32..   slots[parties]: slot i holds the user id of the party with arrival index i (0 = free)
 //
 // Arrival indices are slots: a party takes the lowest free index below parties-1, the last
@@ -28,6 +32,7 @@ namespace barrier {
 constexpr uint32_t kStateWord = 16;
 constexpr uint32_t kCountWord = 17;
 constexpr uint32_t kSeqWord = 18;
+constexpr uint32_t kSleepersWord = 19;
 constexpr uint32_t kSlotsWord = 32;
 constexpr uint32_t kStFilling = 0;
 constexpr uint32_t kStDraining = 1;

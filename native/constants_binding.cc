@@ -46,6 +46,7 @@ void register_constants(Napi::Env env, Napi::Object exports) {
                                   {"slotWords", cond::kSlotWords}, {"slotWaiting", cond::kSlotWaiting},
                                   {"maxWaiters", cond::kMaxWaiters}}));
   c.Set("barrier", object(env, {{"stateWord", barrier::kStateWord}, {"countWord", barrier::kCountWord},
+                                {"sleepersWord", barrier::kSleepersWord},
                                 {"filling", barrier::kStFilling}, {"broken", barrier::kStBroken},
                                 {"runAction", barrier::kRunAction}, {"maxParties", barrier::kMaxParties}}));
   c.Set("queue", object(env, {{"canGet", double(QueueReady::kCanGet)}, {"canPut", double(QueueReady::kCanPut)},

@@ -7,6 +7,8 @@ import { runChildren, startChild, until, uniqueName, Child } from './helpers/chi
 import { useTracked } from './helpers/track';
 
 const track = useTracked();
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { layout } = require('../dist/layout.js') as typeof import('../lib/layout');
 
 const N = 5;
 type WaitResult = { index?: number; error?: string; code?: string; message?: string; ticks?: number; at?: number };
@@ -53,6 +55,33 @@ describe('Barrier basics', () => {
     for (let i = 0; i < 5; i++) expect(b.waitSync()).toBe(0);
     expect(await b.wait()).toBe(0);
     expect(runs).toBe(6);
+  });
+});
+
+describe('Barrier wake-ups', () => {
+  it('a party asleep in the kernel is counted in the sleepers word, and the last arrival wakes it (not its sleep slice)', async () => {
+    // native/barrier.h kSleepersWord: a bump wakes only when someone sleeps. Were that wake-up
+    // lost, each round would last until the sleeper's 200 ms slice ends (40 rounds: 8 s at
+    // least); woken, a round lasts about the 10 ms poll that sees it asleep.
+    const b = track(new Barrier(2));
+    const words = b as unknown as { i32: Int32Array; base: number }; // the state's words (lib/primitive.ts)
+    const word = (k: number) => Atomics.load(words.i32, words.base + k);
+    const { sleepersWord, countWord, stateWord, filling } = layout.barrier;
+    const sleepers = () => word(sleepersWord);
+    // Counted in a filling cycle and asleep (a woken party that has not run yet still counts
+    // as a sleeper of the cycle before, which is draining until it leaves).
+    const arrivedAndAsleep = () => word(stateWord) === filling && word(countWord) === 1 && sleepers() === 1;
+    const rounds = 40;
+    const kid = startChild<number>('cond.js', 'barrierWaitLoop', [b, rounds]);
+    expect(await kid.message()).toBe('arriving');
+    const t0 = Date.now();
+    for (let i = 0; i < rounds; i++) {
+      await until(arrivedAndAsleep, 10_000, `the other party arrived and asleep (round ${i})`);
+      expect(b.waitSync({ timeout: 10_000 })).toBe(1); // the last arrival
+    }
+    expect((await kid.done).result).toBe(rounds);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(sleepers()).toBe(0);
   });
 });
 
