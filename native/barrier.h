@@ -11,7 +11,8 @@
 //   19     sleepers: threads asleep on seq now (layout version 5). A bump wakes only when it is
 //          not 0, so a round whose waiter found the change before sleeping (one CPU: it
 //          yields first) makes no wake-up call. A party killed asleep leaves it counted: later
-//          bumps then always wake, as before this word.
+//          bumps then always wake, as before this word. A scribbled value costs at most a
+//          sleep slice per wait (every wait re-checks the state at the end of its slice).
 //   32..   slots[parties]: slot i holds the user id of the party with arrival index i (0 = free)
 //
 // Arrival indices are slots: a party takes the lowest free index below parties-1, the last
