@@ -164,16 +164,27 @@ function makeType(name: TypeName): ElementType {
       fromStored: identity,
     };
   }
+  if (name === 'float32') {
+    return {
+      ...base,
+      zero: 0,
+      toStored(v: unknown): number {
+        if (typeof v !== 'number') throw invalidArgType(`${name} values are numbers`);
+        // A finite number beyond float32's range would be stored as ±Infinity; NaN and ±Infinity
+        // given as such are stored as they are.
+        if (Number.isFinite(v) && !Number.isFinite(Math.fround(v))) {
+          throw outOfRange(`${v} is out of range for float32 (its largest finite value is ${FLOAT32_MAX})`);
+        }
+        return v;
+      },
+      fromStored: identity,
+    };
+  }
   return {
     ...base,
     zero: 0,
     toStored(v: unknown): number {
-      if (typeof v !== 'number') throw invalidArgType(`${name} values are numbers`);
-      // A finite number beyond float32's range would be stored as ±Infinity; NaN and ±Infinity
-      // given as such are stored as they are.
-      if (name === 'float32' && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) {
-        throw outOfRange(`${v} is out of range for float32 (its largest finite value is ${FLOAT32_MAX})`);
-      }
+      if (typeof v !== 'number') throw invalidArgType(`${name} values are numbers`); // float64: any number
       return v;
     },
     fromStored: identity,

@@ -24,19 +24,10 @@ Words words(BarrierState st) {
   return {st.w + kStateWord, st.w + kCountWord, st.w + kSeqWord, st.w + kSleepersWord, st.w + kSlotsWord, st.parties};
 }
 
-// Both sides seq_cst (a Dekker pair): either the bump sees the sleeper counted, or the
-// sleeper's futex check sees the bumped seq and does not sleep.
+// Waiters sleep through counted_sleep (wait.h), so a bump with nobody asleep makes no wake call.
 void bump(const Words& b) {
   fetch_add(b.seq, 1);
   if (load(b.sleepers) != 0) wake_after_unlock(b.seq, INT32_MAX);
-}
-
-// Sleeps on seq while it is `seen`, counted in the sleepers word for the time of the sleep.
-WaitOutcome sleep_on_seq(const Words& b, uint32_t seen, int64_t until) {
-  fetch_add(b.sleepers, 1);
-  WaitOutcome r = wait_on_word(b.seq, seen, until);
-  fetch_sub(b.sleepers, 1);
-  return r;
 }
 
 // A holder of the mutex died mid-update: recount from the slots, make the state word valid and
@@ -181,8 +172,8 @@ OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
       spun = true;
       if (spin_while_equal(b.seq, seen)) continue;
     }
-    ctx.sleeping_on(b.seq);
-    if (!ctx.cancelled() && sleep_on_seq(b, seen, slice_end(ctx.deadline_ns)) == WaitOutcome::kTimedOut)
+    // Cancelled: no sleep; the top of the loop withdraws.
+    if (counted_sleep(b.seq, seen, b.sleepers, slice_end(ctx.deadline_ns), ctx) == WaitOutcome::kTimedOut)
       check_liveness = true;
   }
   // Phase 2: counted at idx; wait until the cycle is released, broken or reset.
@@ -235,11 +226,10 @@ OpResult barrier_wait(BarrierState st, bool has_action, const WaitCtx& ctx) {
       spun = true;
       if (spin_while_equal(b.seq, seen)) continue;
     }
-    ctx.sleeping_on(b.seq);
-    if (ctx.cancelled()) continue;
     // During the action our deadline is suspended: sleep in plain slices, not in a busy loop.
+    // Cancelled: no sleep; the top of the loop withdraws.
     int64_t until = past(ctx.deadline_ns) ? slice_end(-1) : slice_end(ctx.deadline_ns);
-    if (sleep_on_seq(b, seen, until) == WaitOutcome::kTimedOut) check_liveness = true;
+    if (counted_sleep(b.seq, seen, b.sleepers, until, ctx) == WaitOutcome::kTimedOut) check_liveness = true;
   }
 }
 

@@ -16,10 +16,7 @@ OpResult event_wait(uint32_t* state, uint32_t* sleepers, uint32_t expected, cons
       spun = true;
       if (spin_while_equal(state, v)) continue;
     }
-    fetch_add(sleepers, 1);
-    ctx.sleeping_on(state);
-    if (!ctx.cancelled()) wait_on_word(state, v, slice_end(ctx.deadline_ns));
-    fetch_sub(sleepers, 1);
+    counted_sleep(state, v, sleepers, slice_end(ctx.deadline_ns), ctx);
   }
 }
 

@@ -159,15 +159,10 @@ int32_t repair_put_side(const QueueView& q, const WaitCtx& ctx) {
   return put.code();
 }
 
-// Sleeps on `word` while it still holds `seen` (one slice at most), announced in `sleepers`.
-// The waker changes `word` first and reads `sleepers` after (both seq_cst), so either it sees
-// us or the futex sees the new value.
+// Sleeps on `word` while it still holds `seen` (one slice at most), announced in `sleepers`
+// (wait.h counted_sleep).
 void sleep_on(uint32_t* word, uint32_t seen, uint32_t* sleepers, const WaitCtx& ctx, uint32_t* armed = nullptr) {
-  fetch_add(sleepers, 1);
-  if (armed) store(armed, 1);  // seq_cst, after the count and before the futex compares `word`
-  ctx.sleeping_on(word);
-  if (!ctx.cancelled()) wait_on_word(word, seen, slice_end(ctx.deadline_ns));
-  fetch_sub(sleepers, 1);
+  counted_sleep(word, seen, sleepers, slice_end(ctx.deadline_ns), ctx, armed);
 }
 
 // `count_before`: items before this put. The items already there have each had a getter woken

@@ -22,13 +22,8 @@ OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const uint32_t* 
       // it once instead (spin.h yield_once).
       if (spin_may_pay(waker_cpu) ? spin_while_equal(value, 0) : yield_while_equal(value, 0)) continue;
     }
-    // Announce first, then sleep only if the value is still 0 (the futex re-checks it
-    // atomically): a releaser adds to the value and then reads `sleepers`, so one of the two
-    // always sees the other (seq_cst).
-    fetch_add(sleepers, 1);
-    ctx.sleeping_on(value);
-    if (!ctx.cancelled()) wait_on_word(value, 0, slice_end(ctx.deadline_ns));
-    fetch_sub(sleepers, 1);
+    // Sleep only while the value is 0; a releaser adds to it and then reads `sleepers`.
+    counted_sleep(value, 0, sleepers, slice_end(ctx.deadline_ns), ctx);
   }
 }
 

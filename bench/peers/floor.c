@@ -4,7 +4,8 @@
  *   floor <case> <iters> <reps> <placement>
  *
  * case:      futex_pingpong | spin_pingpong | mutex_pair | cas_pair |
- *            futex_counter_2 | futex_counter_4 | shm_create_open | shm_create | shm_open
+ *            futex_counter_2 | futex_counter_4 | futex_counter_4_split |
+ *            shm_create_open | shm_create | shm_open
  * placement: same (both processes on CPU 0) | cross (CPU 0 and CPU 1) | any (unpinned)
  *
  * Prints {"samples":[ns per op, one per rep]} on stdout. Process start-up, fork
@@ -189,18 +190,23 @@ static void cas_pair(long iters, int reps) {
 }
 
 /* nproc processes each add 1 to a shared counter iters times under the futex mutex.
- * Time = last end - first start (all share CLOCK_MONOTONIC); the total is checked. */
+ * Time = last end - first start (all share CLOCK_MONOTONIC); the total is checked.
+ * split: the lock word and the counter in two mappings of their own, as procsync's Lock and
+ * Value are (two segments), instead of one cache line (not a bench case: docs/design.md
+ * "The contended counter"). */
 struct counter_shm {
   word lock, go, ready;
   volatile uint64_t counter;
   int64_t start[16], end[16];
 };
 
-static void counter(int nproc, long iters, int reps) {
+static void counter(int nproc, long iters, int reps, int split) {
   struct counter_shm *c = shared_mem(sizeof *c);
+  word *lock = split ? shared_mem(4096) : &c->lock;
+  volatile uint64_t *count = split ? shared_mem(4096) : &c->counter;
   double *s = calloc(reps, sizeof *s);
   for (int r = -1; r < reps; r++) {
-    c->counter = 0;
+    *count = 0;
     atomic_store(&c->go, 0);
     atomic_store(&c->ready, 0);
     pid_t pids[16];
@@ -211,9 +217,9 @@ static void counter(int nproc, long iters, int reps) {
         while (atomic_load(&c->go) == 0) futex_wait(&c->go, 0);
         c->start[p] = now_ns();
         for (long i = 0; i < iters; i++) {
-          mutex_lock(&c->lock);
-          c->counter++;
-          mutex_unlock(&c->lock);
+          mutex_lock(lock);
+          (*count)++;
+          mutex_unlock(lock);
         }
         c->end[p] = now_ns();
         _exit(0);
@@ -223,8 +229,8 @@ static void counter(int nproc, long iters, int reps) {
     atomic_store(&c->go, 1);
     futex_wake(&c->go, nproc);
     for (int p = 0; p < nproc; p++) waitpid(pids[p], NULL, 0);
-    if (c->counter != (uint64_t)nproc * iters) {
-      fprintf(stderr, "wrong total: %llu != %ld\n", (unsigned long long)c->counter, nproc * iters);
+    if (*count != (uint64_t)nproc * iters) {
+      fprintf(stderr, "wrong total: %llu != %ld\n", (unsigned long long)*count, nproc * iters);
       exit(2);
     }
     int64_t t0 = c->start[0], t1 = c->end[0];
@@ -292,8 +298,9 @@ int main(int argc, char **argv) {
   else if (!strcmp(c, "spin_pingpong")) pingpong(1, iters, reps, placement);
   else if (!strcmp(c, "mutex_pair")) mutex_pair(iters, reps);
   else if (!strcmp(c, "cas_pair")) cas_pair(iters, reps);
-  else if (!strcmp(c, "futex_counter_2")) counter(2, iters, reps);
-  else if (!strcmp(c, "futex_counter_4")) counter(4, iters, reps);
+  else if (!strcmp(c, "futex_counter_2")) counter(2, iters, reps, 0);
+  else if (!strcmp(c, "futex_counter_4")) counter(4, iters, reps, 0);
+  else if (!strcmp(c, "futex_counter_4_split")) counter(4, iters, reps, 1);
   else if (!strcmp(c, "shm_create_open")) shm_create_open(iters, reps, 0);
   else if (!strcmp(c, "shm_create")) shm_create_open(iters, reps, 1);
   else if (!strcmp(c, "shm_open")) shm_create_open(iters, reps, 2);
