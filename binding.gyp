@@ -16,7 +16,7 @@
         "native/kinds.cc",
         "native/wait.cc",
         "native/spin.cc",
-        "native/waiter.cc",
+        "native/async_host.cc",
         "native/loop_waits.cc",
         "native/lock.cc",
         "native/state_mutex.cc",

@@ -2,10 +2,10 @@
 // that code (and the shared behaviour suite, test/contract.test.ts) can take either. The
 // shared-memory forms return plain values where the remote ones return Promises; `await`
 // works on both.
-import type { AsyncWaitOptions } from './options';
-import type { Lock } from './lock';
-import type { Semaphore } from './semaphore';
-import type { Event } from './event';
+import type { AsyncWaitOptions } from './core/options';
+import type { Lock } from './primitives/lock';
+import type { Semaphore } from './primitives/semaphore';
+import type { Event } from './primitives/event';
 import type { LeaseLock, RemoteSemaphore } from './redis/lock';
 import type { RemoteEvent } from './redis/event';
 

@@ -1,19 +1,19 @@
 // procsync: multiprocessing-style synchronization primitives for Node.js processes and threads.
 import { isMainThread } from 'worker_threads';
-import { native } from './native';
-import { checkName } from './options';
-import { registerKind, openByName } from './registry';
-import { kAttach, Primitive } from './primitive';
-import { Lock } from './lock';
-import { RLock } from './rlock';
-import { Semaphore, BoundedSemaphore } from './semaphore';
-import { Event } from './event';
-import { Value, RawValue } from './value';
-import { SharedArray, RawArray } from './array';
-import { Condition } from './condition';
-import { Barrier } from './barrier';
-import { Queue, JoinableQueue, SimpleQueue } from './queue';
-import { RWLock } from './rwlock';
+import { native } from './core/native';
+import { checkName } from './core/options';
+import { registerKind, openByName } from './core/registry';
+import { kAttach, Primitive } from './core/primitive';
+import { Lock } from './primitives/lock';
+import { RLock } from './primitives/rlock';
+import { Semaphore, BoundedSemaphore } from './primitives/semaphore';
+import { Event } from './primitives/event';
+import { Value, RawValue } from './memory/value';
+import { SharedArray, RawArray } from './memory/array';
+import { Condition } from './primitives/condition';
+import { Barrier } from './primitives/barrier';
+import { Queue, JoinableQueue, SimpleQueue } from './queue/queue';
+import { RWLock } from './primitives/rwlock';
 import { listSegments as listDetailed, SegmentInfo } from './inspect';
 import { LockRegistry } from './locks';
 
@@ -62,36 +62,37 @@ if (isMainThread) sweep();
 /** The native backend that was loaded: 'linux' (futex, /dev/shm, OFD locks), 'posix' or 'windows'. */
 export const backend: 'linux' | 'posix' | 'windows' = native.backend as 'linux' | 'posix' | 'windows';
 
-export { Primitive } from './primitive';
-export { Lock } from './lock';
-export { RLock } from './rlock';
-export { Semaphore, BoundedSemaphore } from './semaphore';
-export { Event } from './event';
-export { Value, RawValue } from './value';
-export type { ValueOptions, AnyLock } from './value';
-export { SharedArray, RawArray } from './array';
-export { Condition } from './condition';
-export type { ConditionOptions } from './condition';
-export { Barrier } from './barrier';
-export type { BarrierOptions, BarrierAction } from './barrier';
-export { Queue, JoinableQueue, SimpleQueue } from './queue';
-export type { QueueOptions } from './queue';
-export { RWLock, RWLockView } from './rwlock';
+export { Primitive } from './core/primitive';
+export { Lock } from './primitives/lock';
+export { RLock } from './primitives/rlock';
+export { Semaphore, BoundedSemaphore } from './primitives/semaphore';
+export { Event } from './primitives/event';
+export { Value, RawValue } from './memory/value';
+export type { ValueOptions } from './memory/value';
+export type { AnyLock } from './primitives/linked-lock';
+export { SharedArray, RawArray } from './memory/array';
+export { Condition } from './primitives/condition';
+export type { ConditionOptions } from './primitives/condition';
+export { Barrier } from './primitives/barrier';
+export type { BarrierOptions, BarrierAction } from './primitives/barrier';
+export { Queue, JoinableQueue, SimpleQueue } from './queue/queue';
+export type { QueueOptions } from './queue/queue';
+export { RWLock, RWLockView } from './primitives/rwlock';
 export { inspect } from './inspect';
 export type { SegmentInfo } from './inspect';
 export { locks, ProcsyncLockManager } from './locks';
 export type { LockMode, LockOptions, LockInfo, LockQueryInfo, LockManagerSnapshot, LockGrantedCallback } from './locks';
-export { serialize, deserialize } from './serialize';
-export type { Marker } from './serialize';
-export { BrokenBarrierError, Empty, Full, ProcsyncError } from './errors';
-export type { ErrorCode } from './errors';
-export type { CreateOptions, WaitOptions, AsyncWaitOptions } from './options';
-export type { KindName } from './kinds';
-export type { TypeSpec, TypeName, TypeCode, ValueOf, InputOf, ViewOf } from './types';
+export { serialize, deserialize } from './core/serialize';
+export type { Marker } from './core/serialize';
+export { BrokenBarrierError, Empty, Full, ProcsyncError } from './core/errors';
+export type { ErrorCode } from './core/errors';
+export type { CreateOptions, WaitOptions, AsyncWaitOptions } from './core/options';
+export type { KindName } from './core/kinds';
+export type { TypeSpec, TypeName, TypeCode, ValueOf, InputOf, ViewOf } from './memory/types';
 
-// Process (lib/process.ts)
-export { Process, currentProcess, cpuCount, activeChildren } from './process';
-export type { ProcessOptions } from './process';
+// Process (lib/process/process.ts)
+export { Process, currentProcess, cpuCount, activeChildren } from './process/process';
+export type { ProcessOptions } from './process/process';
 
 // The shapes shared with procsync/redis (lib/contract.ts)
 export type { AsyncLock, AsyncSemaphore, AsyncEvent } from './contract';

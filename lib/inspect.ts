@@ -2,11 +2,11 @@
 // details of procsync.listSegments(), also used by the procsync command (bin/procsync.js).
 // Reads shared memory only: a segment is opened (which makes this thread one of its users for
 // the moment), described and closed again.
-import { coded } from './errors';
-import { kindName } from './kinds';
-import { Holder, native, NativeSegment, SegHandle } from './native';
-import { checkName } from './options';
-import { openByName } from './registry';
+import { coded } from './core/errors';
+import { kindName } from './core/kinds';
+import { Holder, native, NativeSegment, SegHandle } from './core/native';
+import { checkName } from './core/options';
+import { openByName } from './core/registry';
 
 /** What procsync.inspect(name) and procsync.listSegments() report about one primitive. */
 export interface SegmentInfo {

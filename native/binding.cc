@@ -211,7 +211,7 @@ Napi::Value CloseAll(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setErrorClass(ctor): the class of the coded errors this core throws (lib/errors.ts ProcsyncError).
+// setErrorClass(ctor): the class of the coded errors this core throws (lib/core/errors.ts ProcsyncError).
 Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsFunction()) { type_error(env, "expected a class").ThrowAsJavaScriptException(); return env.Null(); }
@@ -246,7 +246,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* d = new EnvData(env);
   d->segment_ctor = Napi::Persistent(SegmentHandle::Define(env));
   env.SetInstanceData<EnvData>(d);
-  exports.Set("Segment", d->segment_ctor.Value());  // lib/native.ts adds info() to its prototype
+  exports.Set("Segment", d->segment_ctor.Value());  // lib/core/native.ts adds info() to its prototype
   // Worker exit or process teardown: stop waiter threads, give up flocks (the instance-data
   // finalizer deletes `d` later).
   napi_add_env_cleanup_hook(env, [](void* p) { static_cast<EnvData*>(p)->teardown(); }, d);

@@ -9,7 +9,7 @@ namespace procsync {
 class Identity;  // liveness.h
 
 // Outcome of one blocking operation. Non-negative codes are normal outcomes; negative codes
-// map one-to-one to the error codes of API.md (see lib/errors.ts).
+// map one-to-one to the error codes of API.md (see lib/core/errors.ts).
 enum Result : int32_t {
   kOk = 0,
   kTimeout = 1,

@@ -1,6 +1,6 @@
 // The constants that TypeScript shares with the core — kind numbers, result codes, state word
 // indices and encodings — handed over from the headers that define them, so lib/ never copies
-// a number by hand (lib/layout.ts reads this object; test/layout.test.ts checks the names).
+// a number by hand (lib/core/layout.ts reads this object; test/layout.test.ts checks the names).
 #include <cstddef>
 
 #include "barrier.h"
@@ -52,7 +52,7 @@ void register_constants(Napi::Env env, Napi::Object exports) {
   c.Set("queue", object(env, {{"canGet", double(QueueReady::kCanGet)}, {"canPut", double(QueueReady::kCanPut)},
                               {"joined", double(QueueReady::kJoined)}, {"maxCapacity", kQueueMaxCapacity},
                               {"maxMaxsize", kQueueMaxMaxsize},
-                              // The ring's JS fast path (lib/queue-ring.ts) works on these words.
+                              // The ring's JS fast path (lib/queue/ring.ts) works on these words.
                               {"putMutexWord", qw::kPutMutex}, {"tailWord", qw::kTail},
                               {"putCountWord", qw::kPutCount}, {"unfinishedWord", qw::kUnfinished},
                               {"putLogValidWord", qw::kPutLogValid}, {"putLogWord", qw::kPutLog},

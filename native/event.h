@@ -1,5 +1,5 @@
 // Event state machine. Word 0: (generation << 1) | flag. set() bumps the generation and sets
-// the flag in one CAS (lib/event.ts); a waiter that saw the word `expected` returns as soon as
+// the flag in one CAS (lib/primitives/event.ts); a waiter that saw the word `expected` returns as soon as
 // the word differs — i.e. a set() happened while it waited, even if clear() followed — which
 // is threading.Event's promise. Word 1: number of sleepers.
 #pragma once

@@ -11,7 +11,7 @@
 namespace procsync {
 
 namespace {
-// Element sizes of the Value/SharedArray type codes, in the order of lib/types.ts.
+// Element sizes of the Value/SharedArray type codes, in the order of lib/memory/types.ts.
 constexpr uint32_t kTypeSizes[] = {1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 1};
 constexpr uint32_t kTypeCount = sizeof(kTypeSizes) / sizeof(kTypeSizes[0]);
 constexpr uint64_t round8(uint64_t n) { return (n + 7) & ~uint64_t(7); }

@@ -1,4 +1,4 @@
-// Lock and RLock state machine (the slow paths; lib/lock.ts has the matching one-CAS fast
+// Lock and RLock state machine (the slow paths; lib/primitives/lock.ts has the matching one-CAS fast
 // paths on the same word).
 //
 // Word 0 of the state: 0 when free, else the owner's user id (liveness.h) in bits 0-29, with

@@ -1,12 +1,12 @@
 // Async waits that the JS thread's event loop sleeps on itself, without a waiter thread, where
 // the platform offers kernel word waits an event loop can poll (platform/word_watcher.h).
 //
-// Per hand-off the waiter-thread path (waiter.h) costs the JS thread's wake-up of its waiter
+// Per hand-off the waiter-thread path (async_host.h) costs the JS thread's wake-up of its waiter
 // thread, that thread's sleep and wake-up on the word, and its wake-up of the loop; here the
 // releaser's futex wake completes the kernel wait and the loop wakes directly: one wake-up per
 // hand-off, as in a C futex ping-pong. Used for async waits whose op can be put in the two steps
 // of LoopOp (Semaphore acquire); everything else keeps the waiter threads. The loop keeps no
-// deadline: a timed wait ends by cancel() from the caller's timer (lib/waitqueue.ts), which
+// deadline: a timed wait ends by cancel() from the caller's timer (lib/primitives/waitqueue.ts), which
 // settles only on the answer — kCancelled, or kOk for a take that came first.
 //
 // PROCSYNC_LOOP_WAITS=0 turns them off (waiter threads only), =1 uses them for every eligible

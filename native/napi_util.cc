@@ -183,7 +183,7 @@ Napi::Value submit_async(const Napi::CallbackInfo& info, size_t cb_index, Segmen
   Napi::Env env = info.Env();
   Napi::Value cb = info[cb_index];
   // A deadline is not the loop's to keep: the JS layer's timer cancels the wait, and its
-  // caller settles on the answer to that cancel (lib/waitqueue.ts giveUp).
+  // caller settles on the answer to that cancel (lib/primitives/waitqueue.ts giveUp).
   if (loop_op.attempt && wait_on_loop(env_data(env), loop_op)) {
     uint32_t id = env_data(env)->loop.submit(std::move(loop_op), cb.As<Napi::Function>(), s->mapping());
     if (id) return Napi::Number::New(env, id);

@@ -14,7 +14,7 @@
 #include "platform/segment.h"
 #include "loop_waits.h"
 #include "segment_slots.h"
-#include "waiter.h"
+#include "async_host.h"
 
 namespace procsync {
 
@@ -28,7 +28,7 @@ struct EnvData {
   LoopWaits loop;  // async waits the event loop sleeps on itself, where the platform can
   IdentityCache identities;  // this thread's identity in each segment it uses (liveness.h)
   Napi::FunctionReference segment_ctor;
-  Napi::FunctionReference error_ctor;  // ProcsyncError, set by lib/native.ts (setErrorClass)
+  Napi::FunctionReference error_ctor;  // ProcsyncError, set by lib/core/native.ts (setErrorClass)
   std::vector<std::weak_ptr<Mapping>> mappings;  // to give up flocks at env teardown
   // The open segments by handle number, as JS passes them to native calls (segment_slots.h).
   std::shared_ptr<SegmentSlots> slots = std::make_shared<SegmentSlots>();
@@ -58,7 +58,7 @@ Napi::Error range_error(Napi::Env env, const std::string& msg);
 
 class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
  public:
-  // How many numbers Fields() writes (layout.infoFields for lib/native.ts).
+  // How many numbers Fields() writes (layout.infoFields for lib/core/native.ts).
   static constexpr size_t kInfoFields = 13;
 
   static Napi::Function Define(Napi::Env env) {
@@ -122,7 +122,7 @@ class SegmentHandle : public Napi::ObjectWrap<SegmentHandle> {
   }
 
   // The numbers of seg.info() written into a Float64Array (kInfoFields of them, in the order
-  // lib/native.ts reads them); returns the name. lib/native.ts builds the info object in
+  // lib/core/native.ts reads them); returns the name. lib/core/native.ts builds the info object in
   // JS: a native object of a dozen named properties cost ~4 µs, a quarter of a named open.
   Napi::Value Fields(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -212,9 +212,9 @@ bool deadline_arg(Napi::Env env, Napi::Value v, int64_t* deadline);
 // The one wait path. Every blocking operation goes through run_or_submit (or run_sync, for a
 // sync form that returns more than a code): the sync form runs `op` on this thread with this
 // thread's identity and the stop probe (so worker.terminate() ends it), the async form runs it
-// on a waiter thread (cancellable, see waiter.h). cb(code, value) for the async form.
+// on a waiter thread (cancellable, see async_host.h). cb(code, value) for the async form.
 OpResult run_sync(Napi::Env env, SegmentHandle* s, int64_t deadline, FnRef<OpResult(const WaitCtx&)> op);
-// `undo` (async form only) gives back what `op` took when its waiter gave up (waiter.h cancel());
+// `undo` (async form only) gives back what `op` took when its waiter gave up (async_host.h cancel());
 // it runs with the same identity as the op.
 using UndoStep = std::function<void(const WaitCtx&)>;
 // The async form is chosen when argument `cb_index` is a function.
@@ -240,7 +240,7 @@ void register_lock_family(Napi::Env env, Napi::Object exports);
 // Condition and Barrier (cond_family_binding.cc).
 void register_cond_family(Napi::Env env, Napi::Object exports);
 void register_queue(Napi::Env env, Napi::Object exports);
-// Layout constants for lib/layout.ts (constants_binding.cc).
+// Layout constants for lib/core/layout.ts (constants_binding.cc).
 void register_constants(Napi::Env env, Napi::Object exports);
 
 }  // namespace procsync

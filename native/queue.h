@@ -7,7 +7,7 @@
 // state's between the CPUs: ~1 M items/s; with a mutex per side, one putter and one getter each
 // keep theirs (docs/design.md, "The Queue's one mutex is its throughput limit").
 //
-// State layout (word indices from the state start; lib/queue-ring.ts gets them from the core):
+// State layout (word indices from the state start; lib/queue/ring.ts gets them from the core):
 //   [0, 64)    put side: word 0 the put mutex (state_mutex.h), 1 tail (byte offset where the
 //              next record goes), 2 put_count (records ever put, mod 2^32; getters sleep on it),
 //              3 unfinished (JoinableQueue tasks put and not yet taskDone()'d; joiners sleep on
@@ -33,7 +33,7 @@
 // The other side's count and index only move forward, so values read earlier understate the
 // room (or the items) and remain safe to act on while no one else committed on this side since
 // — this side's count and index are still the ones the reader stored (the index too, as the
-// count wraps at 2^32; lib/queue-ring.ts keeps them between calls that way; "full", "empty" and
+// count wraps at 2^32; lib/queue/ring.ts keeps them between calls that way; "full", "empty" and
 // the wake rules always use fresh reads).
 //
 // Crash safety, per side: a commit writes its side's log, log_valid = 1, the words, then

@@ -1,4 +1,4 @@
-// RWLock state machine (the slow paths; lib/rwlock.ts has the matching fast paths on the same
+// RWLock state machine (the slow paths; lib/primitives/rwlock.ts has the matching fast paths on the same
 // words). Any number of readers or one writer; writer-preferring; phase-fair at a writer's
 // release (the readers waiting at that moment enter together before the next writer).
 //

@@ -1,4 +1,4 @@
-// Semaphore and BoundedSemaphore state machine (slow path of acquire; lib/semaphore.ts has the
+// Semaphore and BoundedSemaphore state machine (slow path of acquire; lib/primitives/semaphore.ts has the
 // CAS fast paths and release, which check the same words). Not named semaphore.h: on the
 // include path that would shadow the system header that libuv's uv.h includes.
 // Word 0: the value (0 .. 2^31-1). Word 1: number of sleepers, so that a release only makes
@@ -17,7 +17,7 @@ constexpr uint32_t kSemWakerCpuWord = 2;
 
 OpResult semaphore_acquire(uint32_t* value, uint32_t* sleepers, const uint32_t* waker_cpu, const WaitCtx& ctx);
 // Gives back one count taken by semaphore_acquire (an async acquire whose waiter gave up): the
-// same as lib/semaphore.ts's release(1), without the BoundedSemaphore check (it was taken).
+// same as lib/primitives/semaphore.ts's release(1), without the BoundedSemaphore check (it was taken).
 void semaphore_give_back(uint32_t* value, uint32_t* sleepers);
 // The acquire as an event loop waits for it (loop_waits.h LoopOp): takes one if the value is
 // positive (true); else announces a sleeper and names the word and value to sleep on (false).

@@ -75,7 +75,7 @@ inline void cpu_relax() {
 // call before the sleep. Never loops: a wait that finds nothing done after it sleeps.
 // docs/design.md, "One CPU: yield once before sleeping".
 //
-// Not on procsync's waiter threads (waiter.cc calls no_yields_on_this_thread()): one shares its
+// Not on procsync's waiter threads (async_host.cc calls no_yields_on_this_thread()): one shares its
 // process's CPU with that process's JS thread, the thread a yield would hand the CPU to, which
 // is not the releaser. Measured: the async hand-off between two processes pinned to one CPU each
 // took 70-76 µs with yields there against 29-32 without (1.9 yields and 6.6 more futex calls per

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the posix backend (native/platform/posix/: the macOS / BSD code) on this machine into
-# build-posix/build/Release/procsync.node, which lib/native.ts loads when PROCSYNC_BACKEND=posix.
+# build-posix/build/Release/procsync.node, which lib/core/native.ts loads when PROCSYNC_BACKEND=posix.
 # node-gyp always builds into ./build (and `node-gyp rebuild` wipes it), so the build runs in a
 # scratch copy of the sources (build-posix/) and the two builds never touch each other.
 set -euo pipefail

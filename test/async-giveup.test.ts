@@ -1,4 +1,4 @@
-// A cancelled async wait never leaves its take behind (native/waiter.h cancel()): the soak run
+// A cancelled async wait never leaves its take behind (native/async_host.h cancel()): the soak run
 // found a thread waiting forever for a lock held by itself.
 import { describe, it, expect } from 'vitest';
 import { runChild } from './helpers/children';
@@ -19,7 +19,7 @@ describe.each([
   ['waiter threads', '0'],
   ['the event loop where it can (Linux 6.7+)', '1'],
 ])('an async acquire that resolves false has taken nothing, on %s', (_, mode) => {
-  // Its timeout settles it only once the native wait has confirmed the cancel (lib/waitqueue.ts
+  // Its timeout settles it only once the native wait has confirmed the cancel (lib/primitives/waitqueue.ts
   // giveUp): a take that beat the cancel is the caller's, never a count given back later, after
   // the caller moved on (what the stress run's supervisor once saw as a count too many).
   it('Semaphore: no count is out after a timed-out acquire', async () => {

@@ -8,7 +8,7 @@ import { useTracked } from './helpers/track';
 
 const track = useTracked();
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { layout } = require('../dist/layout.js') as typeof import('../lib/layout');
+const { layout } = require('../dist/core/layout.js') as typeof import('../lib/core/layout');
 
 const N = 5;
 type WaitResult = { index?: number; error?: string; code?: string; message?: string; ticks?: number; at?: number };
@@ -64,7 +64,7 @@ describe('Barrier wake-ups', () => {
     // lost, each round would last until the sleeper's 200 ms slice ends (40 rounds: 8 s at
     // least); woken, a round lasts about the 10 ms poll that sees it asleep.
     const b = track(new Barrier(2));
-    const words = b as unknown as { i32: Int32Array; base: number }; // the state's words (lib/primitive.ts)
+    const words = b as unknown as { i32: Int32Array; base: number }; // the state's words (lib/core/primitive.ts)
     const word = (k: number) => Atomics.load(words.i32, words.base + k);
     const { sleepersWord, countWord, stateWord, filling } = layout.barrier;
     const sleepers = () => word(sleepersWord);

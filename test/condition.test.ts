@@ -8,7 +8,7 @@ import { useTracked } from './helpers/track';
 
 const track = useTracked();
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { layout } = require('../dist/layout.js') as typeof import('../lib/layout');
+const { layout } = require('../dist/core/layout.js') as typeof import('../lib/core/layout');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The number of registered waiters, as util.inspect shows it (read from shared memory). */
@@ -44,7 +44,7 @@ describe('Condition basics', () => {
     const c = track(new Condition(lock));
     const other = track(Lock.open(name));
     const { slotsWord, slotWords } = layout.condition;
-    const words = c as unknown as { i32: Int32Array; base: number }; // the state's words (lib/primitive.ts)
+    const words = c as unknown as { i32: Int32Array; base: number }; // the state's words (lib/core/primitive.ts)
     const asleep = () => Atomics.load(words.i32, words.base + slotsWord + 3) === 1; // the one waiter's slot: 0
     expect(slotWords).toBe(4);
     const rounds = 40;

@@ -1,4 +1,4 @@
-// One source of truth: the constants lib/ uses come from the core's headers (lib/layout.ts,
+// One source of truth: the constants lib/ uses come from the core's headers (lib/core/layout.ts,
 // native/constants_binding.cc). These checks catch a kind or result code added on one side only.
 import { describe, it, expect } from 'vitest';
 import { Worker } from 'worker_threads';
@@ -8,9 +8,9 @@ import { uniqueName } from './helpers/children';
 
 // Loaded as procsync itself loads it (dist/), so that this is the one instance of the addon.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { layout, codeNames } = require('../dist/layout.js') as typeof import('../lib/layout');
+const { layout, codeNames } = require('../dist/core/layout.js') as typeof import('../lib/core/layout');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { kindNames, Kind } = require('../dist/kinds.js') as typeof import('../lib/kinds');
+const { kindNames, Kind } = require('../dist/core/kinds.js') as typeof import('../lib/core/kinds');
 
 describe('layout constants', () => {
   it('TypeScript knows exactly the kinds of the core, under the same numbers', () => {

@@ -92,8 +92,8 @@ describe('lifetime', () => {
   // another user's close would find the segment unheld and remove it under that handle.
   it.skipIf(backend !== 'linux')('a handle opened while a closed handle\'s wait is in flight holds the segment', async () => {
     const dist = path.join(__dirname, '..', 'dist');
-    const n = require(path.join(dist, 'native.js')).native;
-    const { layout } = require(path.join(dist, 'layout.js'));
+    const n = require(path.join(dist, 'core', 'native.js')).native;
+    const { layout } = require(path.join(dist, 'core', 'layout.js'));
     const name = uniqueName('reclaim');
     const l = new Lock({ name });
     const w = new Worker(

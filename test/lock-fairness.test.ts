@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import { Event, Lock, RLock } from 'procsync';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { layout } = require('../dist/layout.js') as typeof import('../lib/layout');
+const { layout } = require('../dist/core/layout.js') as typeof import('../lib/core/layout');
 import { startChild } from './helpers/children';
 import { useTracked } from './helpers/track';
 

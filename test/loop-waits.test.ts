@@ -10,7 +10,7 @@ import { useTracked } from './helpers/track';
 
 const track = useTracked();
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { native } = require(path.join(__dirname, '..', 'dist', 'native.js'));
+const { native } = require(path.join(__dirname, '..', 'dist', 'core', 'native.js'));
 const here: boolean = native.loopWaits().available;
 type Loop = { available: boolean; waits: number };
 

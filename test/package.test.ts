@@ -30,7 +30,7 @@ describe('package', () => {
     for (const f of [pkg.types, pkg.exports['.'].import.types, pkg.exports['.'].require.types]) {
       expect(fs.existsSync(path.join(root, f)), f).toBe(true);
     }
-    const dts = fs.readFileSync(path.join(root, 'dist/lock.d.ts'), 'utf8');
+    const dts = fs.readFileSync(path.join(root, 'dist/primitives/lock.d.ts'), 'utf8');
     expect(dts).toMatch(/acquireSync\(opts\?: WaitOptions\): boolean/);
   });
 

@@ -25,7 +25,7 @@ describe('Queue items are exact', () => {
     expect(items.differences(got)).toEqual([]);
   });
 
-  // Each shape of flat object is built by an object literal compiled for it (lib/item-flat.ts
+  // Each shape of flat object is built by an object literal compiled for it (lib/queue/item-flat.ts
   // builder), up to 64 shapes; the others, and every shape where code generation from strings
   // is refused, by keyed stores.
   it('flat objects of 100 shapes, each twice, arrive exact', async () => {

@@ -1,4 +1,4 @@
-// The Queue's JS fast path (lib/queue-ring.ts) and its wake-up rules (native/queue.h): a kill
+// The Queue's JS fast path (lib/queue/ring.ts) and its wake-up rules (native/queue.h): a kill
 // inside the fast path's commit is recovered like one in native code, what a putter knows of
 // the get side from its last put is read again once another process put, and getters / putters
 // asleep in other processes all get through when several puts / gets come at once.
@@ -9,7 +9,7 @@ import { startChild } from './helpers/children';
 import { useTracked } from './helpers/track';
 
 const track = useTracked();
-const codec = createRequire(import.meta.url)('../dist/item-codec.js') as typeof import('../lib/item-codec');
+const codec = createRequire(import.meta.url)('../dist/queue/item-codec.js') as typeof import('../lib/queue/item-codec');
 
 describe('Queue JS fast path', () => {
   it('a process killed inside the fast path commit (state mutex held under its id) is taken over and rolled forward', async () => {
@@ -30,7 +30,7 @@ describe('Queue JS fast path', () => {
 
   it('a putter that knows where the getters were looks again after another process put: a full ring stays full', async () => {
     // This instance's put leaves it knowing the get side's words (head at the ring's start);
-    // they stay valid only while no one else puts (lib/queue-ring.ts, afterMyPut).
+    // they stay valid only while no one else puts (lib/queue/ring.ts, afterMyPut).
     const q = track(new Queue<string>({ capacity: 64 }));
     const first = 'a'.repeat(24);
     q.putSync(first);

@@ -13,7 +13,7 @@ import { segmentPath } from './helpers/segment-path';
 
 // The Queue's state words and ring offset, as the core defines them (native/queue.h).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const Q = (require('../dist/layout.js') as typeof import('../lib/layout')).layout.queue;
+const Q = (require('../dist/core/layout.js') as typeof import('../lib/core/layout')).layout.queue;
 
 const track = useTracked();
 

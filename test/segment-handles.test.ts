@@ -17,7 +17,7 @@ type Internal = {
   eventWait(h: unknown, expected: number, t: number): number;
 };
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const native: Internal = require(path.join(__dirname, '..', 'dist', 'native.js')).native;
+const native: Internal = require(path.join(__dirname, '..', 'dist', 'core', 'native.js')).native;
 const handleOf = (p: object): number => (p as unknown as { handle: number }).handle;
 const offOf = (p: object, k: number): number => (p as unknown as { off(k: number): number }).off(k);
 

@@ -51,7 +51,7 @@ describe('float32 range', () => {
   });
 });
 
-// Every element type has its own specialized conversion (lib/types.ts): each one's bounds, its
+// Every element type has its own specialized conversion (lib/memory/types.ts): each one's bounds, its
 // wrong-type error and its non-integer error, on a Value and on a SharedArray.
 describe('every type: bounds and errors', () => {
   const INTS: [string, number, number][] = [

@@ -20,7 +20,7 @@ if (process.argv[2] === 'child') {
   const v = p.Value.open(valueName);
   const gate = p.RawArray.open(gateName);
   const g = gate.view;
-  const lw = lock.i32, la = lock.base; // the owner word (lib/lock.ts ownerAt)
+  const lw = lock.i32, la = lock.base; // the owner word (lib/primitives/lock.ts ownerAt)
   const cv = new Int32Array(v.view.buffer, v.view.byteOffset, 1);
   const me = lock.me;
   const loops = {

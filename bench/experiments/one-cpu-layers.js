@@ -33,7 +33,7 @@ function build() {
 // The release and acquire of one Semaphore in the given form.
 function side(dir, sem, k, mode) {
   if (mode === 'lib') return { release: () => sem.release(), acquire: () => sem.acquireSync() };
-  const i32 = sem.i32; // lib/primitive.ts: the segment's words; the Semaphore's at `base`
+  const i32 = sem.i32; // lib/core/primitive.ts: the segment's words; the Semaphore's at `base`
   const at = sem.base;
   let wait, wake;
   if (mode === 'minimal') {
@@ -48,7 +48,7 @@ function side(dir, sem, k, mode) {
     wake = () => native.semWake(h, 1);
   }
   return {
-    // As lib/semaphore.ts add(1) and tryTake(), without their method calls.
+    // As lib/primitives/semaphore.ts add(1) and tryTake(), without their method calls.
     release() {
       let v = 0;
       for (;;) {

@@ -17,7 +17,7 @@ if (process.argv[2] === 'child') {
   const ev = ps.Event.open(`qonewaygo_${id}`);
   const counts = { none: 0, slow: 0 };
   if (process.env.COUNT === '1') {
-    const ring = q.ring; // lib/queue-ring.ts
+    const ring = q.ring; // lib/queue/ring.ts
     for (const m of ['get', 'put']) {
       const f = ring[m].bind(ring);
       ring[m] = (...a) => {

@@ -3,11 +3,11 @@
 // keeps its own requests here and learns of grants and steals by watching the registry's change
 // counter (one native wait in flight while it has requests, none otherwise).
 import { threadId as jsThreadId } from 'worker_threads';
-import { coded, invalidArgType } from '../errors';
-import { layout } from '../layout';
-import { Code, DoneCallback, native, SegHandle } from '../native';
-import { LockMode, WebLockOptions, checkLockRequest } from '../weblock-options';
-import { AttachOptions, Primitive, createSegment, kAttach } from '../primitive';
+import { coded, invalidArgType } from '../core/errors';
+import { layout } from '../core/layout';
+import { Code, DoneCallback, native, SegHandle } from '../core/native';
+import { LockMode, WebLockOptions, checkLockRequest } from './options';
+import { AttachOptions, Primitive, createSegment, kAttach } from '../core/primitive';
 
 /** The registry's name in /dev/shm (procsync.<name>). */
 export const REGISTRY_NAME = process.env.PROCSYNC_LOCKS_REGISTRY || 'procsync-locks.registry'; // env: tests only

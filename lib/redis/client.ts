@@ -3,7 +3,7 @@
 // cache), and turns every failure to reach the server into ERR_BACKEND_UNAVAILABLE.
 import { createHash } from 'crypto';
 import type { Redis, RedisOptions } from 'ioredis';
-import { ProcsyncError } from '../errors';
+import { ProcsyncError } from '../core/errors';
 import { CLIENT_INSTALL, CLIENT_PACKAGE } from './constants';
 
 export type RedisClient = Redis;

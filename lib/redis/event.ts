@@ -2,8 +2,8 @@
 // wake list; set() wakes every registered waiter. A generation counter, bumped by each set(),
 // makes wait() true when the flag was set while waiting even if it was cleared again before the
 // waiter re-checked (threading semantics, as the shared-memory Event).
-import { AsyncWaitOptions, checkSignal, waitTimeout } from '../options';
-import { abortReason } from '../abort';
+import { AsyncWaitOptions, checkSignal, waitTimeout } from '../core/options';
+import { abortReason } from '../core/abort';
 import { WAITER_TTL_MS } from './constants';
 import type { Remote } from './remote';
 import { EVENT_SET, EVENT_WAIT } from './scripts';

@@ -2,8 +2,8 @@
 // Redis server (≥ 6.2). Loading this entry loads the 'ioredis' client (an optional peer
 // dependency); the main 'procsync' entry never does.
 import type { Redis } from 'ioredis';
-import { invalidArgType } from '../errors';
-import { checkInt, checkObject } from '../options';
+import { invalidArgType } from '../core/errors';
+import { checkInt, checkObject } from '../core/options';
 import { bounded, loadClientLibrary, unavailable } from './client';
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_PREFIX, INBOX_RETRY_MS } from './constants';
 import { checkPrefix, Remote } from './remote';
@@ -90,4 +90,4 @@ export type { LeaseLock, RemoteSemaphore, RemoteRWLock, LockContext } from './lo
 export type { RemoteEvent } from './event';
 export type { RemoteLocks, LockOptions, LockInfo, LockMode, GrantedLock } from './locks';
 export type { AsyncLock, AsyncSemaphore, AsyncEvent } from '../contract';
-export { ProcsyncError } from '../errors';
+export { ProcsyncError } from '../core/errors';

@@ -5,7 +5,7 @@
 // ends before ours. If our event loop stalls past that point, the deadline timer (which runs
 // before any reply is read) declares the loss first: we never believe we hold what the server
 // may already have given to someone else.
-import { ProcsyncError } from '../errors';
+import { ProcsyncError } from '../core/errors';
 import { LEASE_SAFETY_FRACTION, RENEW_DIVISOR } from './constants';
 import { EXTEND, RELEASE } from './scripts';
 import type { Resource } from './resource';

@@ -1,8 +1,8 @@
 // The lock-shaped classes of procsync/redis: Lock, Semaphore and the two views of an RWLock.
 // All are leases of one Resource (resource.ts); what differs is the mode (exclusive or
 // shared), the bound on shared holders (a Semaphore's value) and what locked() means.
-import { coded, invalidArgType, ProcsyncError } from '../errors';
-import { AsyncWaitOptions, checkInt, checkSignal, waitTimeout } from '../options';
+import { coded, invalidArgType, ProcsyncError } from '../core/errors';
+import { AsyncWaitOptions, checkInt, checkSignal, waitTimeout } from '../core/options';
 import type { Holding } from './lease';
 import type { Remote } from './remote';
 import { Mode, Resource } from './resource';

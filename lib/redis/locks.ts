@@ -3,14 +3,14 @@
 // shared one an 's' grant, FIFO per name. The lock is a lease renewed while the callback runs; a
 // stolen or lost lease rejects the request's promise (AbortError when stolen, ERR_LOCK_LOST when
 // the lease ran out) while the callback runs on, no longer holding.
-import { invalidArgType } from '../errors';
-import { checkObject } from '../options';
+import { invalidArgType } from '../core/errors';
+import { checkObject } from '../core/options';
 import { MAX_WEB_LOCK_NAME } from './constants';
 import { checkLease } from './options';
 import type { Remote } from './remote';
 import { Resource } from './resource';
 import { QUERY } from './scripts';
-import { LockMode, WebLockOptions, checkLockRequest } from '../weblock-options';
+import { LockMode, WebLockOptions, checkLockRequest } from '../locks/options';
 
 export type { LockMode };
 

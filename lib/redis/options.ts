@@ -1,7 +1,7 @@
 // Options of procsync/redis that the factories and remote.locks share.
 import { hostname } from 'os';
 import { isMainThread, threadId } from 'worker_threads';
-import { checkInt, checkObject } from '../options';
+import { checkInt, checkObject } from '../core/options';
 import { DEFAULT_LEASE_MS, MIN_LEASE_MS } from './constants';
 
 export interface LeaseOptions {

@@ -3,8 +3,8 @@
 // ids of this client's waiters and holders, and close().
 import { randomBytes } from 'crypto';
 import type { Redis } from 'ioredis';
-import { closedError, invalidArgType } from '../errors';
-import { checkInt, checkName } from '../options';
+import { closedError, invalidArgType } from '../core/errors';
+import { checkInt, checkName } from '../core/options';
 import { checkLease, clientId, LeaseOptions } from './options';
 import { Connection } from './client';
 import { INBOX_TTL_MS } from './constants';

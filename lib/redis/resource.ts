@@ -5,8 +5,8 @@
 // wake that a server restart lost. A timeout or an abort leaves the queue with CANCEL, which also
 // lets go of a grant that raced with giving up — so a wait that ends without the lock has taken
 // nothing.
-import { ProcsyncError } from '../errors';
-import { abortReason } from '../abort';
+import { ProcsyncError } from '../core/errors';
+import { abortReason } from '../core/abort';
 import { WAITER_TTL_MS } from './constants';
 import { Holding } from './lease';
 import type { Remote } from './remote';

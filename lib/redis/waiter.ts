@@ -3,8 +3,8 @@
 // attempt (so a wake sent in between is not missed), and between attempts sleep until a wake,
 // the heartbeat (WAITER_HEARTBEAT_MS: the waiter re-registers, which keeps its place and covers
 // a wake lost by a server restart), the timeout, an abort or the remote's close.
-import { startTimer, Timer } from '../timers';
-import { abortReason } from '../abort';
+import { startTimer, Timer } from '../core/timers';
+import { abortReason } from '../core/abort';
 import { WAITER_HEARTBEAT_MS } from './constants';
 import type { Remote } from './remote';
 

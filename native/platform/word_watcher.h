@@ -1,6 +1,6 @@
 // Word waits that an event loop can sleep on directly (the platform seam's optional part).
 //
-// An async wait normally runs on a waiter thread (waiter.h): per hand-off the JS thread wakes
+// An async wait normally runs on a waiter thread (async_host.h): per hand-off the JS thread wakes
 // that thread, it sleeps on the word, is woken by the releaser, and wakes the JS thread's loop
 // — three to four context switches where a C futex ping-pong pays one (docs/design.md, "Async
 // waits on the event loop itself"). A WordWatcher lets the kernel do the waiting instead: arm()

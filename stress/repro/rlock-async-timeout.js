@@ -3,7 +3,7 @@
 // acquires async with a 1-3 ms timeout, half sync with block:false, yielding inside the critical
 // section 1 time in 7. Expected: counter === sum of the increments, no release error.
 // Seen: a few increments lost and ~20 ERR_NOT_OWNER per run (the same with Lock: none).
-// Likely cause (lib/waitqueue.ts): the JS timer gives up the head waiter while its native wait
+// Likely cause (lib/primitives/waitqueue.ts): the JS timer gives up the head waiter while its native wait
 // has already taken the word for this thread; before the late completion undoes that take, the
 // same thread's next acquire sees itself as the owner and "re-enters"; the undo then frees the
 // lock under it.

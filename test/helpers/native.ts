@@ -1,4 +1,4 @@
-// The addon object procsync itself loaded (dist/native.js is the module procsync requires, so
+// The addon object procsync itself loaded (dist/core/native.js is the module procsync requires, so
 // Node's module cache hands back the same instance), for the few internal counters tests read.
 import * as path from 'path';
 
@@ -8,4 +8,4 @@ interface NativeCounters {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-export const native: NativeCounters = require(path.join(__dirname, '..', '..', 'dist', 'native.js')).native;
+export const native: NativeCounters = require(path.join(__dirname, '..', '..', 'dist', 'core', 'native.js')).native;

@@ -4,7 +4,7 @@
 // bytes directly. Plain JS so that fixtures (child processes) can use it too.
 const path = require('path');
 
-const { native } = require(path.join(__dirname, '..', '..', 'dist', 'native.js'));
+const { native } = require(path.join(__dirname, '..', '..', 'dist', 'core', 'native.js'));
 
 module.exports = {
   segmentPath: (name) => native.segmentPath(name),

@@ -1,10 +1,10 @@
 // RLock: owned by one thread of one process; the owner may re-acquire and must release as
 // many times. Word 0 as Lock (owner user id + sleepers bit); word 1 the recursion count, written
 // by the owner only.
-import { layout } from './layout';
-import { coded } from './errors';
-import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
-import { AttachOptions, createSegment, kAttach, openSegment } from './primitive';
+import { layout } from '../core/layout';
+import { coded } from '../core/errors';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from '../core/options';
+import { AttachOptions, createSegment, kAttach, openSegment } from '../core/primitive';
 import { LockBase } from './lock';
 import { RESOLVED_TRUE, abortReason } from './waitqueue';
 

@@ -1,4 +1,4 @@
-#include "waiter.h"
+#include "async_host.h"
 
 #include <chrono>
 

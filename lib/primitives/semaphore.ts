@@ -3,17 +3,17 @@
 // acquire is a CAS-decrement when the value is positive; release a CAS-add (checked against
 // the bound in the same CAS for BoundedSemaphore, so the check is atomic) plus a wake only
 // when someone sleeps.
-import { layout } from './layout';
+import { layout } from '../core/layout';
 
 /** State words (native/semaphore_core.h). */
 const { valueWord: VALUE, sleepersWord: SLEEPERS } = layout.semaphore;
-import { coded, invalidArgType, outOfRange } from './errors';
-import { Code, native, NativeSegment } from './native';
-import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkSignal, waitTimeout } from './options';
-import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { coded, invalidArgType, outOfRange } from '../core/errors';
+import { Code, native, NativeSegment } from '../core/native';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkSignal, waitTimeout } from '../core/options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { AcquireQueue, RESOLVED_TRUE, abortReason } from './waitqueue';
 import { withLock, withLockSync } from './with-lock';
-import { KindName } from './kinds';
+import { KindName } from '../core/kinds';
 
 const MAX = 0x7fffffff;
 // Module constants, not `native.x` / `Code.OK` at each call: in the CommonJS build every use of

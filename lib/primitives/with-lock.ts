@@ -1,8 +1,8 @@
 // withLock / withLockSync, one implementation for every Lock-shaped thing (Lock, RLock,
 // Semaphore, the views of an RWLock): acquire, run fn, always release; ERR_TIMEOUT when the
 // acquire timed out.
-import { coded, invalidArgType, ProcsyncError } from './errors';
-import { AsyncWaitOptions, WaitOptions } from './options';
+import { coded, invalidArgType, ProcsyncError } from '../core/errors';
+import { AsyncWaitOptions, WaitOptions } from '../core/options';
 
 /** What withLock needs from its lock. */
 export interface Acquirable {

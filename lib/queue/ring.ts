@@ -6,14 +6,14 @@
 // A put takes the put mutex and writes only the put side's words; a get takes the get mutex and
 // writes only the get side's: one putter and one getter never wait for each other, and each
 // keeps its side's cache line. A mutex is taken exactly as the native side does: one CAS from 0
-// to this thread's user id (lib/lock.ts, native/lock.h). So a process killed anywhere in here
+// to this thread's user id (lib/primitives/lock.ts, native/lock.h). So a process killed anywhere in here
 // leaves its id in the word, and the next native locker of that side finds it dead, takes over
 // and rolls the side's redo log forward, as after a crash in native code. Anything unusual goes
 // native, which owns waiting and every repair: a mutex held by someone else (after a short
 // wait), a redo log left to apply, words that fail the checks, a header whose capacity changed.
 import { endianness } from 'os';
-import { layout } from './layout';
-import { SegHandle, native } from './native';
+import { layout } from '../core/layout';
+import { SegHandle, native } from '../core/native';
 
 // Module constants, not property reads of the layout object in the hot path.
 const Q = layout.queue;

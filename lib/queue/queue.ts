@@ -1,20 +1,20 @@
-// Queue, JoinableQueue, SimpleQueue: a ring buffer of length-prefixed records (lib/item-codec.ts) in
+// Queue, JoinableQueue, SimpleQueue: a ring buffer of length-prefixed records (lib/queue/item-codec.ts) in
 // one shared segment (layout and crash-safety protocol: native/queue.h). A put/get that finds
 // its side's mutex free (puts and gets have one each) runs on the JS thread over the mapped
-// ring (lib/queue-ring.ts); otherwise it is one native call that copies the record under that
+// ring (lib/queue/ring.ts); otherwise it is one native call that copies the record under that
 // mutex. Blocking sync forms wait natively, async forms wait natively for "could succeed now"
-// and then try on the JS thread (lib/queue-waits.ts), so an aborted or timed-out async call has
+// and then try on the JS thread (lib/queue/waits.ts), so an aborted or timed-out async call has
 // changed nothing.
-import { layout } from './layout';
-import { Empty, Full, ProcsyncError, coded, invalidArgType, invalidArgValue, outOfRange } from './errors';
-import { Code, DoneCallback, SegHandle, native } from './native';
-import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, waitTimeout } from './options';
-import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
-import { KindName } from './kinds';
+import { layout } from '../core/layout';
+import { Empty, Full, ProcsyncError, coded, invalidArgType, invalidArgValue, outOfRange } from '../core/errors';
+import { Code, DoneCallback, SegHandle, native } from '../core/native';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, waitTimeout } from '../core/options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
+import { KindName } from '../core/kinds';
 import { ItemWriter, MIN_ITEM_BYTES, decodeItem } from './item-codec';
-import { NOT_NOW, WaitLine } from './queue-waits';
-import { RING_NONE, RING_SLOW, Ring } from './queue-ring';
-import { abortReason } from './waitqueue';
+import { NOT_NOW, WaitLine } from './waits';
+import { RING_NONE, RING_SLOW, Ring } from './ring';
+import { abortReason } from '../core/abort';
 
 /** Word indices in the state and what queueWait waits for (native/queue.h). */
 const { putCountWord: W_PUT_COUNT, canGet: CAN_GET, canPut: CAN_PUT, joined: JOINED } = layout.queue;

@@ -1,14 +1,15 @@
 // SharedArray / RawArray: a fixed-length array of one element type in shared memory. `.view`
 // is a TypedArray over the shared memory itself: zero copies, writes visible to every process,
 // Atomics.* (except wait) usable on it.
-import { layout } from './layout';
-import { invalidArgType, outOfRange } from './errors';
-import { KindName } from './kinds';
-import { NativeSegment } from './native';
-import { CreateOptions } from './options';
-import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { layout } from '../core/layout';
+import { invalidArgType, outOfRange } from '../core/errors';
+import { KindName } from '../core/kinds';
+import { NativeSegment } from '../core/native';
+import { CreateOptions } from '../core/options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { ElementType, InputOf, TypeSpec, ValueOf, ViewOf, parseType, typeByCode } from './types';
-import { AnyLock, ValueOptions, linkOf, lockFor, openLinkedLock } from './value';
+import { ValueOptions, lockFor } from './value';
+import { AnyLock, linkOf, openLinkedLock } from '../primitives/linked-lock';
 
 // The segment (its header, then the elements) must fit in 4 GiB (kMaxSegmentSize, native/layout.h).
 const MAX_BYTES = 2 ** 32 - layout.stateOffset;

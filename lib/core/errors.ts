@@ -22,7 +22,7 @@ export type ErrorCode =
   // procsync/redis (lib/redis)
   | 'ERR_BACKEND_UNAVAILABLE'
   | 'ERR_LOCK_LOST'
-  // Process (lib/process.ts)
+  // Process (lib/process/process.ts)
   | 'ERR_INVALID_STATE'
   | 'ERR_TARGET_NOT_FOUND'
   | 'ERR_EXPORT_NOT_FOUND';

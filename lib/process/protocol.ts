@@ -1,4 +1,4 @@
-// What a Process parent and its child runner (process-child.ts) agree on: the init message,
+// What a Process parent and its child runner (child.ts) agree on: the init message,
 // the environment variables that carry the child's name, and the status word values.
 
 /** Environment variable: the name the parent gave the child (read and removed by the runner). */

@@ -1,16 +1,15 @@
 // Value / RawValue: one element of shared memory, with (Value) a lock for read-modify-write.
 // The lock is its own RLock (or the Lock/RLock given) segment, named in this segment's link
 // area so that every process that opens the Value opens the same lock.
-import { invalidArgType } from './errors';
-import { Kind, KindName } from './kinds';
-import { NativeSegment } from './native';
-import { CreateOptions, checkCreate, derivedName } from './options';
-import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { invalidArgType } from '../core/errors';
+import { KindName } from '../core/kinds';
+import { NativeSegment } from '../core/native';
+import { CreateOptions, checkCreate, derivedName } from '../core/options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { ElementType, InputOf, TypeSpec, TypedView, ValueOf, parseType, typeByCode } from './types';
-import { Lock } from './lock';
-import { RLock } from './rlock';
-
-export type AnyLock = Lock | RLock;
+import { Lock } from '../primitives/lock';
+import { RLock } from '../primitives/rlock';
+import { AnyLock, linkOf, openLinkedLock } from '../primitives/linked-lock';
 
 export interface ValueOptions extends CreateOptions {
   /** true (default): a new RLock; false: no lock; or the Lock/RLock to use. */
@@ -31,18 +30,6 @@ export function lockFor(opt: unknown, opts: CreateOptions | undefined): { lock: 
   if (opt === false) return { lock: null, owned: false };
   if (opt instanceof Lock || opt instanceof RLock) return { lock: opt, owned: false };
   throw invalidArgType('lock must be a boolean, a Lock or an RLock');
-}
-
-/** Opens the lock named in a segment's link area. */
-export function openLinkedLock(seg: NativeSegment): AnyLock | null {
-  const info = seg.info();
-  if (info.linkKind === Kind.Lock) return Lock.open(info.linkName);
-  if (info.linkKind === Kind.RLock) return RLock.open(info.linkName);
-  return null;
-}
-
-export function linkOf(lock: AnyLock | null): { linkKind: number; linkName: string } {
-  return lock ? { linkKind: Kind[lock.kind], linkName: lock.name } : { linkKind: 0, linkName: '' };
 }
 
 abstract class ValueBase<T extends TypeSpec> extends Primitive {

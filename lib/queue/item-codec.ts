@@ -4,16 +4,16 @@
 // numbers (not -0), booleans and null, with no object appearing twice, no hole or extra property
 // in an array and no own "__proto__" key — go as JSON behind a one-byte tag; a lone number as its
 // int32 or float64 bytes behind a tag (no text at all), a small flat object of primitives in a
-// binary form (lib/item-flat.ts); everything else as v8.serialize output (which always starts
+// binary form (lib/queue/item-flat.ts); everything else as v8.serialize output (which always starts
 // with 0xFF). Either way the item that arrives equals
 // what structuredClone would give.
 //
-// Procsync primitives inside an item travel as markers (lib/serialize.ts). Only an item that
+// Procsync primitives inside an item travel as markers (lib/core/serialize.ts). Only an item that
 // held primitives is written with a "marked" tag, and only those are walked by the reader to
 // reopen them: a plain object of the user's that looks like a marker arrives as it was.
 import * as v8 from 'v8';
-import { ProcsyncError } from './errors';
-import { deserialize, serializeMarked } from './serialize';
+import { ProcsyncError } from '../core/errors';
+import { deserialize, serializeMarked } from '../core/serialize';
 import { FLAT_TAG, FlatReader, writeFlat } from './item-flat';
 
 /** JSON text follows. */

@@ -1,4 +1,4 @@
-// The "flat object" encoding of Queue items (lib/item-codec.ts, tag 0x06): a plain object of at
+// The "flat object" encoding of Queue items (lib/queue/item-codec.ts, tag 0x06): a plain object of at
 // most 16 properties with short ASCII keys whose values are all null, booleans, numbers or short
 // ASCII strings — the usual small message, e.g. { id: 1, op: 'put' }. JSON.stringify + parse
 // cost ~0.7 µs for such an object; this binary form, with the last shape's key bytes and the

@@ -1,7 +1,7 @@
 // The option checks of the Web Locks API's request(name, options, callback), shared by
 // procsync.locks (lib/locks) and procsync/redis's remote.locks (lib/redis/locks.ts): a TypeError
 // for an unknown mode or a signal that is not one, and the spec's NotSupportedError cases.
-import { invalidArgType } from './errors';
+import { invalidArgType } from '../core/errors';
 
 export type LockMode = 'exclusive' | 'shared';
 

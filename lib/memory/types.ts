@@ -1,5 +1,5 @@
 // Element types of Value and SharedArray: Python typecodes and names, and how each is stored.
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { invalidArgType, invalidArgValue, outOfRange } from '../core/errors';
 
 export const TYPE_NAMES = [
   'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'bool',

@@ -1,21 +1,21 @@
 // Process: multiprocessing.Process for Node. The child is a fresh Node process running
 // process-child.js, which imports the target module, reopens the primitives in `args` and
 // awaits target[exportName](...args). See docs/design.md "Process".
-import { Timer, startTimer } from './timers';
+import { Timer, startTimer } from '../core/timers';
 import { ChildProcess, fork } from 'child_process';
 import { availableParallelism, constants, cpus } from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import * as v8 from 'v8';
-import { coded, invalidArgType, invalidArgValue, ProcsyncError } from './errors';
-import { AsyncWaitOptions, WaitOptions, checkObject, checkSignal, waitTimeout } from './options';
-import { serialize } from './serialize';
-import { RawValue } from './value';
-import { abortReason } from './waitqueue';
-import { ENV_CURRENT, ENV_NAME, InitMessage, Status } from './process-protocol';
-import { sleepSync, zombieStatus } from './process-exit';
+import { coded, invalidArgType, invalidArgValue, ProcsyncError } from '../core/errors';
+import { AsyncWaitOptions, WaitOptions, checkObject, checkSignal, waitTimeout } from '../core/options';
+import { serialize } from '../core/serialize';
+import { RawValue } from '../memory/value';
+import { abortReason } from '../core/abort';
+import { ENV_CURRENT, ENV_NAME, InitMessage, Status } from './protocol';
+import { sleepSync, zombieStatus } from './exit';
 
-const RUNNER = path.join(__dirname, 'process-child.js');
+const RUNNER = path.join(__dirname, 'child.js');
 
 export interface ProcessOptions {
   /** Module path (relative paths resolve against process.cwd()) or URL of the target module. */
@@ -249,7 +249,7 @@ export class Process {
 
   /**
    * Blocks the calling thread until the child exits or the timeout expires (then returns with
-   * the child still running). Polls the child's /proc entry with short sleeps: see process-exit.ts.
+   * the child still running). Polls the child's /proc entry with short sleeps: see exit.ts.
    */
   joinSync(opts?: WaitOptions): void {
     this.#started();

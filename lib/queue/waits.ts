@@ -1,14 +1,14 @@
 // Async waits of one Queue object for one condition (can get / can put / all tasks done), in
-// one thread. Unlike AcquireQueue (lib/waitqueue.ts), the native wait here takes nothing: it
+// one thread. Unlike AcquireQueue (lib/primitives/waitqueue.ts), the native wait here takes nothing: it
 // only reports that the condition held, and the head waiter then tries its operation on the
 // JS thread (getNowait / putNowait). So a waiter that gives up (timeout, abort, close) while
 // its native wait is in flight never has anything to undo: an aborted get removes nothing, an
 // aborted put adds nothing. Only the head has a native wait in flight; the others queue here
 // in order, which keeps a producer's async puts in FIFO order.
-import { Timer, startTimer } from './timers';
-import { closedError } from './errors';
-import { Code, DoneCallback, native } from './native';
-import { abortReason } from './waitqueue';
+import { Timer, startTimer } from '../core/timers';
+import { closedError } from '../core/errors';
+import { Code, DoneCallback, native } from '../core/native';
+import { abortReason } from '../core/abort';
 
 
 /** Returned by an attempt that could not complete now. */

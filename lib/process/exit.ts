@@ -7,7 +7,7 @@
 // zombie's /proc/<pid>/stat, on other backends waitid with WNOWAIT), so Node still reaps it and
 // emits 'exit' as usual. Once the loop reaped it,
 // the ChildProcess carries exitCode/signalCode instead. One of the two always holds.
-import { native } from './native';
+import { native } from '../core/native';
 
 const childStatus = native.childStatus as (pid: number) => number | 'running' | null;
 

@@ -1,16 +1,16 @@
 // Event. Word 0: (generation << 1) | flag; word 1: sleepers (native/event.h). set() bumps the
 // generation and sets the flag in one CAS; a waiter returns true when the flag is set or the
 // generation moved while it waited (threading.Event semantics, even if cleared again).
-import { layout } from './layout';
+import { layout } from '../core/layout';
 
 /** State words (native/event.h). */
 const { stateWord: STATE, sleepersWord: SLEEPERS } = layout.event;
-import { Timer, startTimer } from './timers';
-import { CreateOptions, AsyncWaitOptions, WaitOptions, checkSignal, waitTimeout } from './options';
-import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
-import { Code, native, NativeSegment } from './native';
+import { Timer, startTimer } from '../core/timers';
+import { CreateOptions, AsyncWaitOptions, WaitOptions, checkSignal, waitTimeout } from '../core/options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
+import { Code, native, NativeSegment } from '../core/native';
 import { abortReason } from './waitqueue';
-import { closedError } from './errors';
+import { closedError } from '../core/errors';
 
 const GEN_MASK = 0x3fffffff; // keeps the state word positive in an Int32Array
 // Module constants for the sync hot paths (as in semaphore.ts: an import is a property load).

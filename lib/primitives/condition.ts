@@ -3,16 +3,16 @@
 // the same lock. The waiter table, tickets and the notify rules live in native/condition.h:
 // a waiter takes a slot (with a ticket) while it holds the lock, releases the lock fully,
 // sleeps until notify marks its slot, withdraws, and re-acquires the lock to the same level.
-import { layout } from './layout';
-import { Timer, startTimer } from './timers';
-import { coded, closedError, invalidArgType, outOfRange } from './errors';
-import { Kind } from './kinds';
-import { Code, DoneCallback, native, NativeSegment, SegHandle } from './native';
-import { AsyncWaitOptions, CreateOptions, WaitOptions, checkCreate, checkInt, checkSignal, derivedName, waitTimeout } from './options';
-import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { layout } from '../core/layout';
+import { Timer, startTimer } from '../core/timers';
+import { coded, closedError, invalidArgType, outOfRange } from '../core/errors';
+import { Kind } from '../core/kinds';
+import { Code, DoneCallback, native, NativeSegment, SegHandle } from '../core/native';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkCreate, checkInt, checkSignal, derivedName, waitTimeout } from '../core/options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { Lock } from './lock';
 import { RLock } from './rlock';
-import { AnyLock, linkOf, openLinkedLock } from './value';
+import { AnyLock, linkOf, openLinkedLock } from './linked-lock';
 import { abortReason } from './waitqueue';
 
 // State words (native/condition.h).

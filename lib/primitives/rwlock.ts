@@ -3,11 +3,11 @@
 // pair and write pair here are one CAS each on the state word S, like a Lock's; a read share is
 // also recorded in the thread's home slot (plain stores to a word only this thread writes), so
 // that a dead reader's share can be given back. Anything else goes native.
-import { coded } from './errors';
-import { layout } from './layout';
-import { Code, DoneCallback, Holder, native, SegHandle } from './native';
-import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
-import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { coded } from '../core/errors';
+import { layout } from '../core/layout';
+import { Code, DoneCallback, Holder, native, SegHandle } from '../core/native';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from '../core/options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { OWNER_MASK, ownerDiedWarning } from './lock';
 import { AcquireQueue, abortReason } from './waitqueue';
 import { withLock, withLockSync } from './with-lock';

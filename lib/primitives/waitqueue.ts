@@ -3,9 +3,9 @@
 // thread, not 10,000. Timeouts and AbortSignals of queued waiters are handled in JS; the head's
 // are also passed to / cancelled in the native wait, and the head settles only once that wait
 // has reported back (giveUp).
-import { Timer, startTimer } from './timers';
-import { closedError } from './errors';
-import { Code, DoneCallback, native } from './native';
+import { Timer, startTimer } from '../core/timers';
+import { closedError } from '../core/errors';
+import { Code, DoneCallback, native } from '../core/native';
 
 export interface AcquireOps {
   /** Non-blocking attempt on the shared words (the fast path). */
@@ -40,7 +40,7 @@ interface Pending {
   gaveUp?: { settle: () => void; keepIfTaken: boolean };
 }
 
-export { abortReason } from './abort';
+export { abortReason } from '../core/abort';
 
 /**
  * The result of every async acquire that succeeds at once. One shared, already resolved promise
@@ -48,7 +48,7 @@ export { abortReason } from './abort';
  * visible part of an uncontended `await acquire()` (bench lock_pair_async).
  */
 export const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
-import { abortReason } from './abort';
+import { abortReason } from '../core/abort';
 
 export class AcquireQueue {
   private readonly queue: Pending[] = [];

@@ -1,10 +1,10 @@
-// The program a Process child runs (forked by lib/process.ts): receives the init message,
+// The program a Process child runs (forked by lib/process/process.ts): receives the init message,
 // imports the target, reopens the args' primitives, acknowledges, and awaits the target.
 // An exception prints its stack to stderr and exits with code 1 (as Python's Process does).
 import { existsSync } from 'fs';
 import { fileURLToPath } from 'url';
-import { deserialize, RawValue } from './index';
-import { ENV_CURRENT, ENV_NAME, InitMessage, OpenedMessage, Status } from './process-protocol';
+import { deserialize, RawValue } from '../index';
+import { ENV_CURRENT, ENV_NAME, InitMessage, OpenedMessage, Status } from './protocol';
 
 // The name is ours only: grandchildren started otherwise must not inherit it (see ENV_CURRENT).
 const name = process.env[ENV_NAME] ?? 'Process';

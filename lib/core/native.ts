@@ -110,7 +110,7 @@ export interface Native {
 const SHIPPED = 'linux-x64 (glibc), linux-arm64 (glibc), win32-x64';
 
 function load(): Native {
-  const root = path.join(__dirname, '..');
+  const root = path.join(__dirname, '..', '..'); // dist/core/ -> the package root
   try {
     // PROCSYNC_BACKEND=posix: the posix backend (the macOS / BSD code) built on this machine by
     // scripts/build-posix.sh, so that the whole suite runs against it on Linux too.

@@ -1,11 +1,11 @@
 // Lock: non-recursive, released by anyone (Python semantics). State word 0 holds the owner's
 // user id (bits 0-29) and a sleepers bit (30); see native/lock.h. The uncontended paths are
 // one JS Atomics operation on the mapped word; waiting goes native.
-import { layout } from './layout';
-import { coded } from './errors';
-import { Code, Holder, native, NativeSegment, SegHandle } from './native';
-import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from './options';
-import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { layout } from '../core/layout';
+import { coded } from '../core/errors';
+import { Code, Holder, native, NativeSegment, SegHandle } from '../core/native';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkSignal, waitTimeout } from '../core/options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { AcquireQueue, RESOLVED_TRUE, abortReason } from './waitqueue';
 import { withLock, withLockSync } from './with-lock';
 

@@ -2,11 +2,11 @@
 // resetting / broken, the counted parties' thread ids, dead-party detection) is native
 // (native/barrier.h); the action is a JS function given per process and run by the last
 // arrival, which then tells the native side to release or break the cycle.
-import { layout } from './layout';
-import { BrokenBarrierError, closedError, coded, invalidArgType } from './errors';
-import { Code, DoneCallback, native, SegHandle } from './native';
-import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, normaliseTimeout, waitTimeout } from './options';
-import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from './primitive';
+import { layout } from '../core/layout';
+import { BrokenBarrierError, closedError, coded, invalidArgType } from '../core/errors';
+import { Code, DoneCallback, native, SegHandle } from '../core/native';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, checkSignal, normaliseTimeout, waitTimeout } from '../core/options';
+import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { abortReason } from './waitqueue';
 
 // State words (native/barrier.h).
