@@ -2,7 +2,7 @@
 # npm run test:asan — the hostile-segment fuzz against a build of the core with AddressSanitizer
 # and UBSan, in a copy of the package (so the normal build/ is untouched). ASan does not see
 # inside mmap'd memory, so this build also puts an inaccessible guard page on each side of every
-# segment (PROCSYNC_GUARD_PAGES, native/segment.cc): a read or write just outside a segment
+# segment (PROCSYNC_GUARD_PAGES, native/platform/linux/segment.cc): a read or write just outside a segment
 # faults. Node itself is not instrumented: the sanitizer runtimes are preloaded into it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

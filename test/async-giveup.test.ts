@@ -1,4 +1,4 @@
-// A cancelled async wait never leaves its take behind (native/async_host.h cancel()): the soak run
+// A cancelled async wait never leaves its take behind (native/napi/async_host.h cancel()): the soak run
 // found a thread waiting forever for a lock held by itself.
 import { describe, it, expect } from 'vitest';
 import { runChild } from './helpers/children';

@@ -60,7 +60,7 @@ describe('Barrier basics', () => {
 
 describe('Barrier wake-ups', () => {
   it('a party asleep in the kernel is counted in the sleepers word, and the last arrival wakes it (not its sleep slice)', async () => {
-    // native/barrier.h kSleepersWord: a bump wakes only when someone sleeps. Were that wake-up
+    // native/primitives/barrier.h kSleepersWord: a bump wakes only when someone sleeps. Were that wake-up
     // lost, each round would last until the sleeper's 200 ms slice ends (40 rounds: 8 s at
     // least); woken, a round lasts about the 10 ms poll that sees it asleep.
     const b = track(new Barrier(2));

@@ -35,7 +35,7 @@ describe('Condition basics', () => {
   });
 
   it('a waiter asleep in the kernel shows it in its slot, and each notify wakes it (not its sleep slice)', async () => {
-    // native/condition.cc Slot::asleep: a notify wakes only a slot whose waiter sleeps. Were
+    // native/primitives/condition.cc Slot::asleep: a notify wakes only a slot whose waiter sleeps. Were
     // that wake-up lost, each round would last until the waiter's 200 ms slice ends (40 rounds:
     // 7.6 s at least; 8.0 s measured with the wake-up skipped); woken, a round lasts about the
     // 10 ms poll that sees it asleep (0.5 s for the 40 measured).

@@ -1,5 +1,5 @@
 // One source of truth: the constants lib/ uses come from the core's headers (lib/core/layout.ts,
-// native/constants_binding.cc). These checks catch a kind or result code added on one side only.
+// native/napi/constants_binding.cc). These checks catch a kind or result code added on one side only.
 import { describe, it, expect } from 'vitest';
 import { Worker } from 'worker_threads';
 import { Lock, Queue, ProcsyncError, RWLock } from 'procsync';

@@ -1,4 +1,4 @@
-// Owner liveness is decided by the kernel (native/liveness.h), not by a pid or tid looked up in
+// Owner liveness is decided by the kernel (native/platform/liveness.h), not by a pid or tid looked up in
 // /proc: an id that happens to be a live pid is not mistaken for an owner (pid reuse), and a
 // live holder in another pid namespace is never taken over (containers that share /dev/shm).
 import { describe, it, expect } from 'vitest';

@@ -1,7 +1,7 @@
 // Contended Lock/RLock: no convoy, but bounded unfairness (issue 15). A release frees the word
 // for any running process (no hand-off to a sleeper that is not running), except to an heir: a
 // waiter that lost the race kLossesBeforeHeir times in a row gets the lock handed over by the
-// next release that sees the sleepers bit (native/lock.h). Outcomes only, no timings: a sleeper
+// next release that sees the sleepers bit (native/primitives/lock.h). Outcomes only, no timings: a sleeper
 // among processes that re-take the lock back to back still gets it, every time, within a bound
 // far above any real wait.
 import { describe, it, expect } from 'vitest';
@@ -13,7 +13,7 @@ import { useTracked } from './helpers/track';
 
 const track = useTracked();
 
-// Words of the lock state as the tests poke them (white-box: the heir word is native/lock.h's
+// Words of the lock state as the tests poke them (white-box: the heir word is native/primitives/lock.h's
 // kLockHeirWord, right after the RLock count).
 const HEIR_WORD = layout.lock.countWord + 1;
 function words(lock: Lock | RLock): { i32: Int32Array; owner: number; heir: number } {
@@ -66,7 +66,7 @@ describe('heir word', () => {
   it('an abandoned or half-claimed hand-over left in the heir word is forgotten by the release', () => {
     const lock = track(new Lock());
     const { i32, owner, heir } = words(lock);
-    // bit 31: claimed by a releaser; bit 30: abandoned by its heir (native/lock.h).
+    // bit 31: claimed by a releaser; bit 30: abandoned by its heir (native/primitives/lock.h).
     for (const left of [0x4000_0005, 0x8000_0005 | 0, 0xc000_0005 | 0]) {
       lock.acquireSync();
       Atomics.or(i32, owner, layout.lock.waiters);

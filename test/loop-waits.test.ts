@@ -1,4 +1,4 @@
-// Async acquires the event loop waits for itself (native/loop_waits.h; Linux with io_uring futex
+// Async acquires the event loop waits for itself (native/napi/loop_waits.h; Linux with io_uring futex
 // waits) and the waiter-thread path they fall back to (PROCSYNC_LOOP_WAITS=0, other platforms):
 // the same outcomes across processes, cancellation, close, many at once, worker termination.
 import { describe, it, expect } from 'vitest';
@@ -69,7 +69,7 @@ describe.each([
 });
 
 // Unset, the loop — except for a process pinned to one CPU whose releaser runs on another CPU:
-// there a waiter thread's spin catches the hand-off (native/napi_util.cc, wait_on_loop).
+// there a waiter thread's spin catches the hand-off (native/napi/run.cc, wait_on_loop).
 describe('async Semaphore acquire, the default choice', () => {
   it.skipIf(!here)('processes that may run on one CPU only wait on the event loop', async () => {
     const a = track(new Semaphore(0));
@@ -84,7 +84,7 @@ describe('async Semaphore acquire, the default choice', () => {
 
   it.skipIf(!here || os.availableParallelism() < 2)('processes pinned to one CPU each, the releaser on the other, use waiter threads', async () => {
     // The first wait knows nothing of its releaser yet (the loop); the release that wakes it
-    // notes its CPU in the semaphore (native/spin.h), and the waits after it see another CPU.
+    // notes its CPU in the semaphore (native/core/spin.h), and the waits after it see another CPU.
     const a = track(new Semaphore(0));
     const b = track(new Semaphore(0));
     const rounds = 500;

@@ -1,5 +1,5 @@
 // Processes that share one CPU (taskset -c 0): a sync wait gives the CPU away once before it
-// sleeps (native/spin.h yield_once), so in a ping-pong the other side runs at once, takes its
+// sleeps (native/core/spin.h yield_once), so in a ping-pong the other side runs at once, takes its
 // turn and gives it back before the waiter ever sleeps — and a release finds no sleeper to wake.
 // Measured: 0-2 of 4,000 releases needed a wake-up (also with two busy loops on that CPU);
 // without the yield 2,300-2,500. The bound is an outcome, not a time: fewer than one in eight.

@@ -1,4 +1,4 @@
-// The Queue's JS fast path (lib/queue/ring.ts) and its wake-up rules (native/queue.h): a kill
+// The Queue's JS fast path (lib/queue/ring.ts) and its wake-up rules (native/primitives/queue.h): a kill
 // inside the fast path's commit is recovered like one in native code, what a putter knows of
 // the get side from its last put is read again once another process put, and getters / putters
 // asleep in other processes all get through when several puts / gets come at once.
@@ -54,7 +54,7 @@ describe('Queue JS fast path', () => {
     const getters = [0, 1, 2].map(() => startChild('queue.js', 'getOne', [q, { timeout: 30_000 }], { timeoutMs: 40_000 }));
     await Promise.all(getters.map((g) => g.message()));
     // A put wakes a getter only while sleepers outnumber the queued items, and gets that leave
-    // items behind wake one more (native/queue.h).
+    // items behind wake one more (native/primitives/queue.h).
     for (const v of [1, 2, 3]) q.putSync(v);
     const results = await Promise.all(getters.map((g) => g.done));
     const got = results.map((x) => (x.result as { item?: number; code?: string }).item);

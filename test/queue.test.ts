@@ -11,7 +11,7 @@ import { segmentFile } from './helpers/segment-file';
 import { useTracked } from './helpers/track';
 import { segmentPath } from './helpers/segment-path';
 
-// The Queue's state words and ring offset, as the core defines them (native/queue.h).
+// The Queue's state words and ring offset, as the core defines them (native/primitives/queue.h).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const Q = (require('../dist/core/layout.js') as typeof import('../lib/core/layout')).layout.queue;
 

@@ -1,4 +1,4 @@
-// Native calls name a segment by a handle number (native/segment_slots.h). A stale number — its
+// Native calls name a segment by a handle number (native/napi/segment_slots.h). A stale number — its
 // segment closed, its slot reused by another — must resolve to nothing (ERR_CLOSED), never to
 // the other segment; garbage is refused with a TypeError or ERR_CLOSED, never a crash.
 import { describe, it, expect } from 'vitest';

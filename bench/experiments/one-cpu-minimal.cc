@@ -1,6 +1,6 @@
 // The smallest native side a one-CPU Semaphore ping-pong from Node can have, for
 // one-cpu-layers.js: no handle table, no checks, no sleep slices — a fixed mapping of a procsync
-// Semaphore's segment and its words at a byte offset (value, then sleepers: native/semaphore_core.h).
+// Semaphore's segment and its words at a byte offset (value, then sleepers: native/primitives/semaphore_core.h).
 // It shows what Node and Node-API cost by themselves; never use it for anything else.
 #include <node_api.h>
 

@@ -1,5 +1,5 @@
 // The kinds of primitive: their class names (API.md) and the numbers stored in segment headers,
-// which the core hands over (native/layout.h kKindNames, via lib/core/layout.ts).
+// which the core hands over (native/core/kinds.h kKindNames, via lib/core/layout.ts).
 import { layout } from './layout';
 
 const names = [

@@ -1,11 +1,11 @@
 // The constants shared with the core (kind numbers, result codes, state word indices and
 // encodings), as the addon hands them over from the C++ headers that define them
-// (native/constants_binding.cc): nothing here is a copied number.
+// (native/napi/constants_binding.cc): nothing here is a copied number.
 import { native } from './native';
 
 export interface Layout {
   stateOffset: number;
-  /** How many numbers a segment's info() fields come in (native/napi_util.h). */
+  /** How many numbers a segment's info() fields come in (native/napi/segment_handle.h). */
   infoFields: number;
   /** The users table (native/platform/liveness.h UserEntry: id, pid, JS threadId, 0). */
   users: { offset: number; entries: number; entrySize: number };

@@ -20,9 +20,9 @@ export interface SegmentInfo {
   stateOffset: number;
   stateSize: number;
   persistent: boolean;
-  /** This thread's user id in the segment: what it writes into owner words (native/liveness.h). */
+  /** This thread's user id in the segment: what it writes into owner words (native/platform/liveness.h). */
   userId: number;
-  /** How native calls name this open segment (native/segment_slots.h); stale once closed. */
+  /** How native calls name this open segment (native/napi/segment_slots.h); stale once closed. */
   handle: SegHandle;
 }
 
@@ -84,7 +84,7 @@ export interface Native {
   cancel(request: number): void;
   /** Wakes up to n sleepers of the word. */
   wake(seg: SegHandle, offset: number, n: number): void;
-  /** A Semaphore release's wake-up: also notes the releasing CPU in its waker-CPU word (native/spin.h). */
+  /** A Semaphore release's wake-up: also notes the releasing CPU in its waker-CPU word (native/core/spin.h). */
   semWake(seg: SegHandle, n: number): void;
   lockAcquire(seg: SegHandle, offset: number, timeout: number): number;
   lockAcquire(seg: SegHandle, offset: number, timeout: number, cb: DoneCallback): number;
@@ -208,7 +208,7 @@ native.setErrorClass(ProcsyncError);
 // The users table records each user's worker_threads threadId too (procsync.inspect's holder).
 native.setJsThreadId((require('worker_threads') as typeof import('worker_threads')).threadId);
 // seg.info() is put together here from the numbers the core writes into one array
-// (native/napi_util.h, SegmentHandle::Fields): a native object of a dozen named properties cost
+// (native/napi/segment_handle.h, SegmentHandle::Fields): a native object of a dozen named properties cost
 // ~4 µs, a quarter of a named open in another process.
 const infoFields = new Float64Array((native.layout as import('./layout').Layout).infoFields);
 native.Segment.prototype.info = function info(this: NativeSegment & RawSegment): SegmentInfo {
@@ -236,5 +236,5 @@ native.Segment.prototype.info = function info(this: NativeSegment & RawSegment):
 /** This JS thread's kernel thread id (for anonymous names). */
 export const threadId: number = native.threadId();
 
-/** Result codes of native operations (native/common.h, handed over by the addon). */
+/** Result codes of native operations (native/core/common.h, handed over by the addon). */
 export const Code = (native.layout as { codes: import('./layout').Layout['codes'] }).codes;

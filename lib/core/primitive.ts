@@ -108,7 +108,7 @@ export abstract class Primitive {
   protected readonly i32: Int32Array;
   protected readonly base: number;
   protected readonly info: SegmentInfo;
-  /** This thread's user id in the segment: the owner id in its owner words (native/liveness.h). */
+  /** This thread's user id in the segment: the owner id in its owner words (native/platform/liveness.h). */
   protected readonly me: number;
 
   protected constructor(seg: NativeSegment) {

@@ -1,5 +1,5 @@
 // procsync.locks: the W3C Web Locks API (navigator.locks) with locks shared by every process and
-// thread of the user. One registry segment (native/weblocks.h) holds every request; this thread
+// thread of the user. One registry segment (native/primitives/weblocks.h) holds every request; this thread
 // keeps its own requests here and learns of grants and steals by watching the registry's change
 // counter (one native wait in flight while it has requests, none otherwise).
 import { threadId as jsThreadId } from 'worker_threads';
@@ -13,7 +13,7 @@ import { AttachOptions, Primitive, createSegment, kAttach } from '../core/primit
 export const REGISTRY_NAME = process.env.PROCSYNC_LOCKS_REGISTRY || 'procsync-locks.registry'; // env: tests only
 const ENTRIES = 256; // distinct names requested at once
 const SLOTS = 2048; // requests (held or pending) at once
-// State words and slot states (native/weblocks.h).
+// State words and slot states (native/primitives/weblocks.h).
 const { genWord: GEN, slotsWord: SLOT0, slotWords: SLOT_WORDS, waiting: WAITING, held: HELD, maxName: MAX_NAME } = layout.weblocks;
 
 type NativeWL = {

@@ -11,7 +11,7 @@ import { ElementType, InputOf, TypeSpec, ValueOf, ViewOf, parseType, typeByCode 
 import { ValueOptions, lockFor } from './value';
 import { AnyLock, linkOf, openLinkedLock } from '../primitives/linked-lock';
 
-// The segment (its header, then the elements) must fit in 4 GiB (kMaxSegmentSize, native/layout.h).
+// The segment (its header, then the elements) must fit in 4 GiB (kMaxSegmentSize, native/core/layout.h).
 const MAX_BYTES = 2 ** 32 - layout.stateOffset;
 
 /** A length, or the initial values. */

@@ -3,7 +3,7 @@ import { invalidArgType, invalidArgValue, outOfRange } from '../core/errors';
 
 export const TYPE_NAMES = [
   'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'bool',
-] as const; // the index is the code stored in the segment header (native/layout.cc)
+] as const; // the index is the code stored in the segment header (native/core/layout.cc)
 
 export type TypeName = (typeof TYPE_NAMES)[number];
 export type TypeCode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | '?';

@@ -1,6 +1,6 @@
 // Barrier: threading.Barrier across processes. The state machine (filling / draining /
 // resetting / broken, the counted parties' thread ids, dead-party detection) is native
-// (native/barrier.h); the action is a JS function given per process and run by the last
+// (native/primitives/barrier.h); the action is a JS function given per process and run by the last
 // arrival, which then tells the native side to release or break the cycle.
 import { layout } from '../core/layout';
 import { BrokenBarrierError, closedError, coded, invalidArgType } from '../core/errors';
@@ -9,7 +9,7 @@ import { AsyncWaitOptions, CreateOptions, WaitOptions, checkInt, checkObject, ch
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { abortReason } from './waitqueue';
 
-// State words (native/barrier.h).
+// State words (native/primitives/barrier.h).
 const { stateWord: W_STATE, countWord: W_COUNT, filling: ST_FILLING, broken: ST_BROKEN, runAction: RUN_ACTION, maxParties: MAX_PARTIES } =
   layout.barrier;
 

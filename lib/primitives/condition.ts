@@ -1,6 +1,6 @@
 // Condition: a condition variable over a Lock or RLock, across processes. The lock is its own
 // segment, named in this segment's link area so every process that opens the Condition opens
-// the same lock. The waiter table, tickets and the notify rules live in native/condition.h:
+// the same lock. The waiter table, tickets and the notify rules live in native/primitives/condition.h:
 // a waiter takes a slot (with a ticket) while it holds the lock, releases the lock fully,
 // sleeps until notify marks its slot, withdraws, and re-acquires the lock to the same level.
 import { layout } from '../core/layout';
@@ -15,7 +15,7 @@ import { RLock } from './rlock';
 import { AnyLock, linkOf, openLinkedLock } from './linked-lock';
 import { abortReason } from './waitqueue';
 
-// State words (native/condition.h).
+// State words (native/primitives/condition.h).
 const { waitingWord: W_WAITING, slotsWord: W_SLOTS, slotWords: SLOT_WORDS, slotWaiting: SLOT_WAITING, maxWaiters: MAX_WAITERS } =
   layout.condition;
 const DEFAULT_MAX_WAITERS = 1024;
@@ -258,7 +258,7 @@ export class Condition extends Primitive {
     // Waiters enqueue while holding the lock, which we hold now: a 0 here is exact.
     if (n === 0 || Atomics.load(this.i32, this.base + W_WAITING) === 0) return;
     // Mark now, wake once the lock is free: woken at once, a waiter on this CPU would run, find
-    // the lock still held and sleep again (native/condition.h). The wake-up goes out right
+    // the lock still held and sleep again (native/primitives/condition.h). The wake-up goes out right
     // after the next release through this lock object, or at the end of the current job
     // (microtask) if the lock is released some other way, whichever comes first.
     const r = cn.condNotify(seg, Math.min(n, 0xffffffff), false);

@@ -1,9 +1,9 @@
-// Event. Word 0: (generation << 1) | flag; word 1: sleepers (native/event.h). set() bumps the
+// Event. Word 0: (generation << 1) | flag; word 1: sleepers (native/primitives/event.h). set() bumps the
 // generation and sets the flag in one CAS; a waiter returns true when the flag is set or the
 // generation moved while it waited (threading.Event semantics, even if cleared again).
 import { layout } from '../core/layout';
 
-/** State words (native/event.h). */
+/** State words (native/primitives/event.h). */
 const { stateWord: STATE, sleepersWord: SLEEPERS } = layout.event;
 import { Timer, startTimer } from '../core/timers';
 import { CreateOptions, AsyncWaitOptions, WaitOptions, checkSignal, waitTimeout } from '../core/options';

@@ -1,5 +1,5 @@
 // Lock: non-recursive, released by anyone (Python semantics). State word 0 holds the owner's
-// user id (bits 0-29) and a sleepers bit (30); see native/lock.h. The uncontended paths are
+// user id (bits 0-29) and a sleepers bit (30); see native/primitives/lock.h. The uncontended paths are
 // one JS Atomics operation on the mapped word; waiting goes native.
 import { layout } from '../core/layout';
 import { coded } from '../core/errors';
@@ -9,7 +9,7 @@ import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '.
 import { AcquireQueue, RESOLVED_TRUE, abortReason } from './waitqueue';
 import { withLock, withLockSync } from './with-lock';
 
-/** The owner's user id in a lock word, and the sleepers bit (native/lock.h). */
+/** The owner's user id in a lock word, and the sleepers bit (native/primitives/lock.h). */
 export const { ownerMask: OWNER_MASK, waiters: WAITERS } = layout.lock;
 // Module constants for the sync hot paths (as in semaphore.ts: an import is a property load).
 const { lockAcquire, lockRelease } = native;
@@ -68,7 +68,7 @@ export abstract class LockBase extends Primitive {
   /**
    * Frees the owner word; false when it was free already. The fast path is one CAS of our own
    * id to 0; anything else — the sleepers bit (someone to wake, maybe an heir to hand the lock
-   * to, see native/lock.h), another thread's id (a Lock may be released by anyone) — goes
+   * to, see native/primitives/lock.h), another thread's id (a Lock may be released by anyone) — goes
    * native, where the hand-off to an heir is atomic with the release.
    */
   protected freeWord(seg: SegHandle): boolean {

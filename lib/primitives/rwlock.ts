@@ -1,5 +1,5 @@
 // RWLock: any number of readers or one writer, writer-preferring, phase-fair at a writer's
-// release. The words and their protocol are documented in native/rwlock.h. The uncontended read
+// release. The words and their protocol are documented in native/primitives/rwlock.h. The uncontended read
 // pair and write pair here are one CAS each on the state word S, like a Lock's; a read share is
 // also recorded in the thread's home slot (plain stores to a word only this thread writes), so
 // that a dead reader's share can be given back. Anything else goes native.
@@ -152,7 +152,7 @@ class ReadSide implements Side {
     const i32 = x.i32;
     const c = i32[h];
     if (c < 0 || c >= HOME_MAX) return false;
-    i32[h] = c + 1; // recorded before S counts it (native/rwlock.h)
+    i32[h] = c + 1; // recorded before S counts it (native/primitives/rwlock.h)
     let s = Atomics.compareExchange(i32, x.s, 0, ONE_READER);
     if (s === 0) return true;
     while (s < 0 && (s & WAIT) === 0 && (s & COUNT) !== COUNT) {

@@ -1,11 +1,11 @@
 // Semaphore and BoundedSemaphore. Word 0: the value; word 1: sleepers; word 2: the CPU of the
-// last waking release (native/semaphore_core.h).
+// last waking release (native/primitives/semaphore_core.h).
 // acquire is a CAS-decrement when the value is positive; release a CAS-add (checked against
 // the bound in the same CAS for BoundedSemaphore, so the check is atomic) plus a wake only
 // when someone sleeps.
 import { layout } from '../core/layout';
 
-/** State words (native/semaphore_core.h). */
+/** State words (native/primitives/semaphore_core.h). */
 const { valueWord: VALUE, sleepersWord: SLEEPERS } = layout.semaphore;
 import { coded, invalidArgType, outOfRange } from '../core/errors';
 import { Code, native, NativeSegment } from '../core/native';

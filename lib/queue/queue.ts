@@ -1,5 +1,5 @@
 // Queue, JoinableQueue, SimpleQueue: a ring buffer of length-prefixed records (lib/queue/item-codec.ts) in
-// one shared segment (layout and crash-safety protocol: native/queue.h). A put/get that finds
+// one shared segment (layout and crash-safety protocol: native/primitives/queue.h). A put/get that finds
 // its side's mutex free (puts and gets have one each) runs on the JS thread over the mapped
 // ring (lib/queue/ring.ts); otherwise it is one native call that copies the record under that
 // mutex. Blocking sync forms wait natively, async forms wait natively for "could succeed now"
@@ -16,7 +16,7 @@ import { NOT_NOW, WaitLine } from './waits';
 import { RING_NONE, RING_SLOW, Ring } from './ring';
 import { abortReason } from '../core/abort';
 
-/** Word indices in the state and what queueWait waits for (native/queue.h). */
+/** Word indices in the state and what queueWait waits for (native/primitives/queue.h). */
 const { putCountWord: W_PUT_COUNT, canGet: CAN_GET, canPut: CAN_PUT, joined: JOINED } = layout.queue;
 /** The smallest encoded item plus the 4-byte length prefix. */
 const MIN_RECORD = MIN_ITEM_BYTES + 4;

@@ -1,12 +1,12 @@
 // The Queue's fast path on the JS thread: the same ring, side mutexes and commit protocol as
-// native/queue.cc (layout, publication order and crash-safety protocol: native/queue.h), done
+// native/primitives/queue.cc (layout, publication order and crash-safety protocol: native/primitives/queue.h), done
 // with Atomics on the mapped words, so that a put or get that finds its side's mutex free is no
 // native call (a native call costs about as much as the whole operation).
 //
 // A put takes the put mutex and writes only the put side's words; a get takes the get mutex and
 // writes only the get side's: one putter and one getter never wait for each other, and each
 // keeps its side's cache line. A mutex is taken exactly as the native side does: one CAS from 0
-// to this thread's user id (lib/primitives/lock.ts, native/lock.h). So a process killed anywhere in here
+// to this thread's user id (lib/primitives/lock.ts, native/primitives/lock.h). So a process killed anywhere in here
 // leaves its id in the word, and the next native locker of that side finds it dead, takes over
 // and rolls the side's redo log forward, as after a crash in native code. Anything unusual goes
 // native, which owns waiting and every repair: a mutex held by someone else (after a short
@@ -107,7 +107,7 @@ export class Ring {
     const unfinished = i32[b + UNFINISHED] >>> 0;
     const need = n + 4;
     // The get side's words, as this putter last read them while no other put came since (see
-    // `afterMyPut`), or read now: its count first, then head (native/queue.h, "Publication").
+    // `afterMyPut`), or read now: its count first, then head (native/primitives/queue.h, "Publication").
     let fresh = putCount !== this.afterMyPut || tail !== this.tailAfterMyPut;
     let getCount = this.getCountKnown;
     let head = this.headKnown;
@@ -156,7 +156,7 @@ export class Ring {
     this.afterMyPut = (putCount + 1) >>> 0;
     this.tailAfterMyPut = newTail;
     this.leave(seg, b + PUT_MUTEX, 0);
-    // As native/queue.cc after_put(): a getter only while sleepers outnumber the queued items,
+    // As native/primitives/queue.cc after_put(): a getter only while sleepers outnumber the queued items,
     // counted from a fresh get count (a known one overstates them, which could skip a wake).
     const sleepers = Atomics.load(i32, b + GET_SLEEPERS) >>> 0;
     if (sleepers !== 0 && sleepers > ((putCount - (Atomics.load(i32, b + GET_COUNT) >>> 0)) >>> 0)) {
@@ -231,7 +231,7 @@ export class Ring {
     this.afterMyGet = (getCount + 1) >>> 0;
     this.headAfterMyGet = newHead;
     this.leave(seg, b + GET_MUTEX, 0);
-    // As native/queue.cc after_get(): the next getter in the chain while items are left (counted
+    // As native/primitives/queue.cc after_get(): the next getter in the chain while items are left (counted
     // from a fresh put count: a known one understates them), and all putters once per arming.
     if (Atomics.load(i32, b + GET_SLEEPERS) !== 0 && ((Atomics.load(i32, b + PUT_COUNT) - getCount) >>> 0) > 1) {
       native.wake(seg, (b + PUT_COUNT) * 4, 1);
@@ -242,12 +242,12 @@ export class Ring {
     return n;
   }
 
-  // native/queue.cc commit(), per side: the log, log_valid = 1, the words (the count last: it
+  // native/primitives/queue.cc commit(), per side: the log, log_valid = 1, the words (the count last: it
   // publishes the put / completes the get), log_valid = 0. What a kill must find is program
   // order: plain stores are never moved across an Atomics operation (which the compiler treats
   // as touching all memory), so the Atomics stores fence the log from the words. (An Atomics
   // operation costs ~20 ns here, a plain store ~1 ns.) The other side reads the words it needs
-  // with Atomics loads, in the order native/queue.h gives.
+  // with Atomics loads, in the order native/primitives/queue.h gives.
   private commitPut(tail: number, unfinished: number, putCount: number): void {
     const i32 = this.i32;
     const b = this.b;

@@ -1,7 +1,7 @@
 // The backend-independent half of platform/liveness.h: the per-thread cache of identities,
 // the users table, and the short memory of ids found alive. Each backend's liveness.cc only
 // claims an id (its kernel lock) and asks the kernel whether an id is alive.
-#include "common.h"
+#include "core/common.h"
 #include "platform/liveness.h"
 #include "platform/platform.h"
 

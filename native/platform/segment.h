@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-#include "layout.h"
+#include "core/layout.h"
 #include "platform/liveness.h"
 
 namespace procsync {

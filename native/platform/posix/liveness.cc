@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "core/common.h"
 #include "platform/posix/lockfiles.h"
 
 namespace procsync {

@@ -14,7 +14,7 @@
 
 #include <cstdio>
 
-#include "common.h"
+#include "core/common.h"
 #include "platform/platform.h"
 #include "platform/windows/win.h"
 

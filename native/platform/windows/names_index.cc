@@ -3,7 +3,7 @@
 #include <cstring>
 #include <set>
 
-#include "layout.h"
+#include "core/layout.h"
 #include "platform/windows/win.h"
 
 namespace procsync {

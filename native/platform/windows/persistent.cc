@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "layout.h"
+#include "core/layout.h"
 
 namespace procsync {
 namespace win {
