@@ -1,6 +1,6 @@
 // Value, RawValue, SharedArray, RawArray across processes.
 import { describe, it, expect } from 'vitest';
-import { Value, RawValue, SharedArray, RawArray, Lock, RLock } from 'procsync';
+import { Value, RawValue, SharedArray, RawArray, Lock, RLock, Condition } from 'procsync';
 import { runChild, runChildren, uniqueName } from './helpers/children';
 import { useTracked } from './helpers/track';
 
@@ -76,6 +76,27 @@ describe('Value', () => {
     expect(b.value).toBe(5);
     expect(b.getLock()?.name).toBe(a.getLock()?.name);
     expect(() => new Value('d', 0, { name })).toThrow(expect.objectContaining({ code: 'ERR_PARAMS_MISMATCH' }));
+  });
+
+  it('a named Value, SharedArray or Condition opened with another lock than the one it names is ERR_PARAMS_MISMATCH', () => {
+    // Else the opener would lock a lock of its own while the others lock the named one.
+    const lock = track(new Lock());
+    const other = track(new Lock());
+    const mismatch = expect.objectContaining({ code: 'ERR_PARAMS_MISMATCH' });
+    const v = uniqueName('linked-v');
+    track(new Value('i', 0, { name: v, lock }));
+    expect(() => new Value('i', 0, { name: v, lock: other })).toThrow(mismatch);
+    expect(track(new Value('i', 0, { name: v, lock })).getLock()).toBe(lock);
+    expect(track(new Value('i', 0, { name: v })).getLock()?.name).toBe(lock.name);
+    const a = uniqueName('linked-a');
+    track(new SharedArray('i', 2, { name: a, lock }));
+    expect(() => new SharedArray('i', 2, { name: a, lock: other })).toThrow(mismatch);
+    expect(track(new SharedArray('i', 2, { name: a, lock })).getLock()).toBe(lock);
+    const c = uniqueName('linked-c');
+    track(new Condition(lock, { name: c }));
+    expect(() => new Condition(other, { name: c })).toThrow(mismatch);
+    expect(track(new Condition(lock, { name: c })).lock).toBe(lock);
+    expect(track(new Condition(undefined, { name: c })).lock.name).toBe(lock.name);
   });
 
   it('RawValue has no lock', async () => {

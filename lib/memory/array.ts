@@ -9,7 +9,7 @@ import { CreateOptions } from '../core/options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { ElementType, InputOf, TypeSpec, ValueOf, ViewOf, parseType, typeByCode } from './types';
 import { ValueOptions, lockFor } from './value';
-import { AnyLock, linkOf, openLinkedLock } from '../primitives/linked-lock';
+import { AnyLock, createLinked, openLinkedLock } from '../primitives/linked-lock';
 
 // The segment (its header, then the elements) must fit in 4 GiB (kMaxSegmentSize, native/core/layout.h).
 const MAX_BYTES = 2 ** 32 - layout.stateOffset;
@@ -102,16 +102,9 @@ export class SharedArray<T extends TypeSpec = TypeSpec> extends ArrayBase<T> {
       const t = parseType(type);
       const { length, bytes } = parseInit(t, lengthOrValues);
       ({ lock, owned } = lockFor(opts?.lock, opts));
-      try {
-        seg = createSegment({ kind: 'SharedArray', params: [t.code, length], init: bytes, ...linkOf(lock) }, opts ?? {});
-      } catch (e) {
-        if (owned) lock?.close();
-        throw e;
-      }
-      if (!seg.info().created && owned) {
-        lock?.close();
-        lock = openLinkedLock(seg);
-      }
+      ({ seg, lock } = createLinked(lock, owned, opts?.name, (link) =>
+        createSegment({ kind: 'SharedArray', params: [t.code, length], init: bytes, ...link }, opts ?? {}),
+      ));
     }
     super(seg);
     this.#lock = lock;

@@ -9,7 +9,7 @@ import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '.
 import { ElementType, InputOf, TypeSpec, TypedView, ValueOf, parseType, typeByCode } from './types';
 import { Lock } from '../primitives/lock';
 import { RLock } from '../primitives/rlock';
-import { AnyLock, linkOf, openLinkedLock } from '../primitives/linked-lock';
+import { AnyLock, createLinked, openLinkedLock } from '../primitives/linked-lock';
 
 export interface ValueOptions extends CreateOptions {
   /** true (default): a new RLock; false: no lock; or the Lock/RLock to use. */
@@ -90,17 +90,9 @@ export class Value<T extends TypeSpec = TypeSpec> extends ValueBase<T> {
       const t = parseType(type);
       const init = initBytes(t, initial);
       ({ lock, owned } = lockFor(opts?.lock, opts));
-      try {
-        seg = createSegment({ kind: 'Value', params: [t.code], init, ...linkOf(lock) }, opts ?? {});
-      } catch (e) {
-        if (owned) lock?.close();
-        throw e;
-      }
-      if (!seg.info().created && owned) {
-        // Someone else created it: use the lock it names, not the one made above.
-        lock?.close();
-        lock = openLinkedLock(seg);
-      }
+      ({ seg, lock } = createLinked(lock, owned, opts?.name, (link) =>
+        createSegment({ kind: 'Value', params: [t.code], init, ...link }, opts ?? {}),
+      ));
     }
     super(seg);
     this.#lock = lock;

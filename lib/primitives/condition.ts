@@ -6,13 +6,12 @@
 import { layout } from '../core/layout';
 import { Timer, startTimer } from '../core/timers';
 import { coded, closedError, invalidArgType, outOfRange } from '../core/errors';
-import { Kind } from '../core/kinds';
 import { Code, DoneCallback, native, NativeSegment, SegHandle } from '../core/native';
 import { AsyncWaitOptions, CreateOptions, WaitOptions, checkCreate, checkInt, checkSignal, derivedName, waitTimeout } from '../core/options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { Lock } from './lock';
 import { RLock } from './rlock';
-import { AnyLock, linkOf, openLinkedLock } from './linked-lock';
+import { AnyLock, createLinked, openLinkedLock } from './linked-lock';
 import { abortReason } from './waitqueue';
 
 // State words (native/primitives/condition.h).
@@ -91,23 +90,9 @@ export class Condition extends Primitive {
         l = new RLock({ name: o.name === undefined ? undefined : derivedName(o.name, 'lock'), mode: o.mode, persistent: o.persistent, allowOwner: o.allowOwner });
         owned = true;
       }
-      try {
-        seg = createSegment({ kind: 'Condition', params: [max], ...linkOf(l) }, o);
-      } catch (e) {
-        if (owned) l.close();
-        throw e;
-      }
-      const info = seg.info();
-      if (!info.created) {
-        if (owned) {
-          // Someone else created it: use the lock it names.
-          l.close();
-          l = openLinkedLock(seg);
-        } else if (info.linkName !== l.name || info.linkKind !== Kind[l.kind]) {
-          seg.close();
-          throw coded('ERR_PARAMS_MISMATCH', `'${o.name}' exists with another lock than the one given`);
-        }
-      }
+      ({ seg, lock: l } = createLinked(l, owned, o.name, (link) =>
+        createSegment({ kind: 'Condition', params: [max], ...link }, o),
+      ));
     }
     if (!l) {
       seg.close();

@@ -1,6 +1,7 @@
 // A lock linked to another primitive: a Condition's lock, a Value's or SharedArray's. The
 // segment's link area names it (kind + name), so that every process that opens the primitive
 // opens the same lock.
+import { coded } from '../core/errors';
 import { Kind } from '../core/kinds';
 import { NativeSegment } from '../core/native';
 import { Lock } from './lock';
@@ -19,4 +20,38 @@ export function openLinkedLock(seg: NativeSegment): AnyLock | null {
 /** The link-area fields that name `lock` (none for null). */
 export function linkOf(lock: AnyLock | null): { linkKind: number; linkName: string } {
   return lock ? { linkKind: Kind[lock.kind], linkName: lock.name } : { linkKind: 0, linkName: '' };
+}
+
+/**
+ * Creates or opens a segment that names its lock (`create` gets the link fields), and settles
+ * which lock the object uses: when it opened an existing segment, a lock of our own making
+ * (`owned`, the default) gives way to the one the segment names, and a lock the caller gave
+ * must be that one — else every process would lock a lock of its own
+ * (`ERR_PARAMS_MISMATCH`, as for any other parameter that differs). An owned lock is closed
+ * when creating fails.
+ */
+export function createLinked(
+  lock: AnyLock | null,
+  owned: boolean,
+  name: string | undefined,
+  create: (link: { linkKind: number; linkName: string }) => NativeSegment,
+): { seg: NativeSegment; lock: AnyLock | null } {
+  let seg: NativeSegment;
+  try {
+    seg = create(linkOf(lock));
+  } catch (e) {
+    if (owned) lock?.close();
+    throw e;
+  }
+  const info = seg.info();
+  if (info.created) return { seg, lock };
+  if (owned) {
+    lock?.close();
+    return { seg, lock: openLinkedLock(seg) };
+  }
+  if (lock && (info.linkName !== lock.name || info.linkKind !== Kind[lock.kind])) {
+    seg.close();
+    throw coded('ERR_PARAMS_MISMATCH', `'${name}' exists with another lock than the one given`);
+  }
+  return { seg, lock };
 }
