@@ -3,7 +3,7 @@
 // thread, not 10,000. Timeouts and AbortSignals of queued waiters are handled in JS; the head's
 // are also passed to / cancelled in the native wait, and the head settles only once that wait
 // has reported back (giveUp).
-import { Timer, startTimer } from '../core/timers';
+import { LocalWaiter, WaitList } from '../core/wait-list';
 import { closedError } from '../core/errors';
 import { Code, DoneCallback, native } from '../core/native';
 
@@ -22,14 +22,9 @@ export interface AcquireOps {
   taken?(): void;
 }
 
-interface Pending {
+interface Pending extends LocalWaiter {
   resolve: (v: boolean) => void;
   reject: (e: unknown) => void;
-  deadline: number; // performance.now() based, -1 for none
-  timer?: Timer;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-  done: boolean;
   /**
    * Set when this waiter gave up (timeout or abort) while its native wait was in flight: how to
    * settle once the native side confirms. Until then that wait may have taken (a count, the
@@ -50,36 +45,22 @@ export { abortReason } from '../core/abort';
 export const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 import { abortReason } from '../core/abort';
 
-export class AcquireQueue {
-  private readonly queue: Pending[] = [];
-  private inflight: { p: Pending; req: number } | null = null;
-  private closing: (() => void) | null = null;
-
-  constructor(private readonly ops: AcquireOps) {}
-
-  get idle(): boolean {
-    return this.queue.length === 0 && this.inflight === null;
+export class AcquireQueue extends WaitList<Pending> {
+  constructor(private readonly ops: AcquireOps) {
+    super();
   }
 
   /** timeoutMs: -1 for none, else > 0 (a zero timeout is a single try, done by the caller). */
   acquire(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      const p: Pending = {
-        resolve,
-        reject,
-        deadline: timeoutMs < 0 ? -1 : performance.now() + timeoutMs,
-        done: false,
-      };
-      if (timeoutMs >= 0) {
-        p.timer = startTimer(() => this.giveUp(p, () => p.resolve(false), true), timeoutMs);
-      }
-      if (signal) {
-        p.signal = signal;
-        p.onAbort = () => this.giveUp(p, () => p.reject(abortReason(signal)), false);
-        signal.addEventListener('abort', p.onAbort, { once: true });
-      }
-      this.queue.push(p);
-      this.pump();
+      const p: Pending = { resolve, reject, deadline: -1, done: false };
+      this.enqueue(
+        p,
+        timeoutMs,
+        () => this.giveUp(p, () => p.resolve(false), true),
+        signal,
+        () => this.giveUp(p, () => p.reject(abortReason(signal!)), false),
+      );
     });
   }
 
@@ -87,34 +68,33 @@ export class AcquireQueue {
   close(what: string): Promise<void> | void {
     for (const p of this.queue.splice(0)) this.settle(p, () => p.reject(closedError(what)));
     if (!this.inflight) return;
-    const { p, req } = this.inflight;
+    const { w: p, req } = this.inflight;
     // A waiter that already gave up has its cancel sent (another would wake the word again).
     if (p.gaveUp) this.settle(p, p.gaveUp.settle);
     else {
       this.settle(p, () => p.reject(closedError(what)));
       native.cancel(req);
     }
-    return new Promise<void>((resolve) => (this.closing = resolve));
+    return this.untilReported();
   }
 
-  private pump(): void {
-    while (!this.inflight && this.queue.length > 0 && !this.closing) {
+  protected pump(): void {
+    while (!this.inflight && this.queue.length > 0 && !this.isClosing) {
       const head = this.queue[0];
       if (this.ops.tryNow()) {
         this.queue.shift();
         this.settle(head, () => head.resolve(true));
         continue;
       }
-      const remaining = head.deadline < 0 ? -1 : Math.max(0, head.deadline - performance.now());
+      const remaining = head.deadline < 0 ? -1 : Math.max(0, this.remaining(head));
       const req = this.ops.start(remaining, (code) => this.complete(head, code));
-      this.inflight = { p: head, req };
+      this.inflight = { w: head, req };
     }
   }
 
   private complete(p: Pending, code: number): void {
     this.inflight = null;
-    const i = this.queue.indexOf(p);
-    if (i >= 0) this.queue.splice(i, 1);
+    this.remove(p);
     const gaveUp = p.gaveUp;
     if (code === Code.OK || code === Code.OWNER_DIED) {
       if (code === Code.OWNER_DIED) this.ops.ownerDied?.();
@@ -134,12 +114,7 @@ export class AcquireQueue {
     } else {
       this.settle(p, () => p.reject(this.ops.error(code)));
     }
-    if (this.closing) {
-      const done = this.closing;
-      this.closing = null;
-      done();
-      return;
-    }
+    if (this.endClose()) return;
     this.pump();
   }
 
@@ -151,23 +126,14 @@ export class AcquireQueue {
    */
   private giveUp(p: Pending, settleFn: () => void, keepIfTaken: boolean): void {
     if (p.done || p.gaveUp) return;
-    if (this.inflight?.p === p) {
+    if (this.inflight?.w === p) {
       p.gaveUp = { settle: settleFn, keepIfTaken };
       p.timer?.clear();
       if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
       native.cancel(this.inflight.req);
     } else {
       this.settle(p, settleFn);
-      const i = this.queue.indexOf(p);
-      if (i >= 0) this.queue.splice(i, 1);
+      this.remove(p);
     }
-  }
-
-  private settle(p: Pending, fn: () => void): void {
-    if (p.done) return;
-    p.done = true;
-    p.timer?.clear();
-    if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
-    fn();
   }
 }

@@ -5,11 +5,10 @@
 // its native wait is in flight never has anything to undo: an aborted get removes nothing, an
 // aborted put adds nothing. Only the head has a native wait in flight; the others queue here
 // in order, which keeps a producer's async puts in FIFO order.
-import { Timer, startTimer } from '../core/timers';
+import { LocalWaiter, WaitList } from '../core/wait-list';
 import { closedError } from '../core/errors';
 import { Code, DoneCallback, native } from '../core/native';
 import { abortReason } from '../core/abort';
-
 
 /** Returned by an attempt that could not complete now. */
 export const NOT_NOW: unique symbol = Symbol('procsync.notNow');
@@ -23,17 +22,12 @@ export interface LineOps {
   error(code: number): Error;
 }
 
-interface Waiter<T> {
+interface Waiter<T> extends LocalWaiter {
   attempt: () => T | typeof NOT_NOW;
   onTimeout: () => void;
   need: number;
   resolve: (v: T) => void;
   reject: (e: unknown) => void;
-  deadline: number; // performance.now() based, -1 for none
-  timer?: Timer;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-  done: boolean;
 }
 
 export interface WaitRequest<T> {
@@ -45,16 +39,9 @@ export interface WaitRequest<T> {
   signal?: AbortSignal;
 }
 
-export class WaitLine<T> {
-  private readonly queue: Waiter<T>[] = [];
-  private inflight: { w: Waiter<T>; req: number } | null = null;
-  private closing: (() => void) | null = null;
-
-  constructor(private readonly ops: LineOps) {}
-
-  /** Nobody waits: a new caller may try its operation at once without overtaking anyone. */
-  get idle(): boolean {
-    return this.queue.length === 0 && this.inflight === null;
+export class WaitLine<T> extends WaitList<Waiter<T>> {
+  constructor(private readonly ops: LineOps) {
+    super();
   }
 
   wait(r: WaitRequest<T>): Promise<T> {
@@ -65,20 +52,13 @@ export class WaitLine<T> {
         resolve,
         reject,
         onTimeout: () => r.timedOut(resolve, reject),
-        deadline: r.timeoutMs < 0 ? -1 : performance.now() + r.timeoutMs,
+        deadline: -1,
         done: false,
       };
-      if (r.timeoutMs >= 0) {
-        w.timer = startTimer(() => this.giveUp(w, w.onTimeout), r.timeoutMs);
-      }
-      if (r.signal) {
-        const signal = r.signal;
-        w.signal = signal;
-        w.onAbort = () => this.giveUp(w, () => reject(abortReason(signal)));
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
-      this.queue.push(w);
-      this.pump();
+      const signal = r.signal;
+      this.enqueue(w, r.timeoutMs, () => this.giveUp(w, w.onTimeout), signal, () =>
+        this.giveUp(w, () => reject(abortReason(signal!))),
+      );
     });
   }
 
@@ -87,11 +67,11 @@ export class WaitLine<T> {
     for (const w of this.queue.splice(0)) this.settle(w, () => w.reject(closedError(what)));
     if (!this.inflight) return;
     native.cancel(this.inflight.req);
-    return new Promise<void>((resolve) => (this.closing = resolve));
+    return this.untilReported();
   }
 
-  private pump(): void {
-    while (!this.inflight && this.queue.length > 0 && !this.closing) {
+  protected pump(): void {
+    while (!this.inflight && this.queue.length > 0 && !this.isClosing) {
       const head = this.queue[0];
       let v: T | typeof NOT_NOW;
       try {
@@ -107,7 +87,7 @@ export class WaitLine<T> {
         this.settle(head, () => head.resolve(value));
         continue;
       }
-      const remaining = head.deadline < 0 ? -1 : head.deadline - performance.now();
+      const remaining = this.remaining(head);
       if (head.deadline >= 0 && remaining <= 0) {
         this.queue.shift();
         this.settle(head, head.onTimeout);
@@ -144,18 +124,8 @@ export class WaitLine<T> {
       this.settle(w, () => w.reject(closedError('queue')));
     }
     // OK for a live waiter: it stays at the head and pump() lets it try.
-    if (this.closing) {
-      const done = this.closing;
-      this.closing = null;
-      done();
-      return;
-    }
+    if (this.endClose()) return;
     this.pump();
-  }
-
-  private remove(w: Waiter<T>): void {
-    const i = this.queue.indexOf(w);
-    if (i >= 0) this.queue.splice(i, 1);
   }
 
   /** Timeout or abort of waiter w. */
@@ -164,13 +134,5 @@ export class WaitLine<T> {
     this.settle(w, settleFn);
     this.remove(w);
     if (this.inflight?.w === w) native.cancel(this.inflight.req); // complete() passes a wake on
-  }
-
-  private settle(w: Waiter<T>, fn: () => void): void {
-    if (w.done) return;
-    w.done = true;
-    w.timer?.clear();
-    if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-    fn();
   }
 }

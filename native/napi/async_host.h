@@ -2,9 +2,11 @@
 // threadpool, which a few parked waits would starve), and their results come back to the JS
 // thread through one thread-safe function per environment.
 //
-// The JS layer keeps at most one native wait in flight per primitive per thread (the others
-// queue in JS), so the number of threads follows the number of primitives being waited on, not
-// the number of pending waits. Idle threads linger briefly for reuse, then exit.
+// The JS layer keeps few native waits in flight and queues the rest in JS: per thread, one per
+// Lock, RLock or Semaphore object (lib/core/wait-list.ts), one per Event object for all its
+// local waiters, up to three per Queue object (gets, puts, joins), and one per waiting Barrier
+// call (a Barrier's parties are few). So the number of threads follows the objects being waited
+// on, not the pending waits. Idle threads linger briefly for reuse, then exit.
 #pragma once
 #include <napi.h>
 
