@@ -13,9 +13,6 @@
 #include "platform/segment.h"
 
 namespace procsync {
-void register_rwlock(Napi::Env env, Napi::Object exports);  // rwlock_binding.cc
-void register_weblocks(Napi::Env env, Napi::Object exports);  // weblocks_binding.cc
-void register_inspect(Napi::Env env, Napi::Object exports);  // inspect_binding.cc
 namespace {
 
 bool allow_owner_arg(Napi::Env env, Napi::Value v, OpenSpec* spec) {
