@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { connect, ProcsyncError } from 'procsync/redis';
 import { startChild } from './helpers/children';
 import { startRedis, RedisServer } from './helpers/redis';
+import { WAITER_TTL_MS } from '../lib/redis/constants';
 
 const root = path.join(__dirname, '..');
 let server: RedisServer;
@@ -71,6 +72,62 @@ describe('procsync/redis: Lock', () => {
       c.sendCommand = orig;
     }
     expect(sent).toEqual(['evalsha', '|', 'evalsha']);
+  });
+
+  it('a contended hand-off costs the waiter no request: the release grants it', async () => {
+    const other = await connect(server.url, { prefix: 'rt:' });
+    const name = uniq('handoff');
+    const a = remote.Lock(name);
+    const b = other.Lock(name);
+    await a.acquire();
+    const c = other.conn.client as unknown as { sendCommand(cmd: { name: string }): unknown };
+    const sent: string[] = [];
+    const orig = c.sendCommand;
+    c.sendCommand = function (cmd) {
+      sent.push(cmd.name);
+      return orig.call(this, cmd);
+    };
+    try {
+      const got = b.acquire({ timeout: 20_000 });
+      while ((await remote.conn.client.zcard(`rt:lock:${name}:q`)) < 1) await new Promise((r) => setTimeout(r, 5));
+      const held = a.token!;
+      await a.release();
+      expect(await got).toBe(true);
+      expect(b.token).toBe(held + 1n);
+    } finally {
+      c.sendCommand = orig;
+    }
+    // One EVALSHA that queued; the grant came with the release, on the wake list.
+    expect(sent).toEqual(['evalsha']);
+    await b.release();
+    await other.close();
+  });
+
+  it('a waiter killed while queued is granted in its turn, and its grant lapses soon for the next', async () => {
+    const name = uniq('deadwaiter');
+    const a = remote.Lock(name);
+    await a.acquire();
+    const q = `rt:lock:${name}:q`;
+    const child = startChild('redis.js', 'queueForever', [server.url, 'rt:', name]);
+    await child.message();
+    while ((await remote.conn.client.zcard(q)) < 1) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await child.done;
+    const other = await connect(server.url, { prefix: 'rt:' });
+    const c = other.Lock(name);
+    const got = c.acquire({ timeout: 20_000 });
+    while ((await remote.conn.client.zcard(q)) < 2) await new Promise((r) => setTimeout(r, 5));
+    const held = a.token!;
+    await a.release();
+    // The dead waiter was first: it holds now, for no longer than its place in the queue would
+    // have lasted (WAITER_TTL_MS), far less than the 10 s lease; then it took the next token.
+    const [, end] = await remote.conn.client.zrange(`rt:lock:${name}:h`, 0, -1, 'WITHSCORES');
+    const [sec, usec] = await remote.conn.client.time();
+    expect(Number(end) - (Number(sec) * 1000 + Number(usec) / 1000)).toBeLessThanOrEqual(WAITER_TTL_MS);
+    expect(await got).toBe(true);
+    expect(c.token).toBe(held + 2n);
+    await c.release();
+    await other.close();
   });
 
   it('a held lease is renewed: held across several leases, a waiter meanwhile times out', async () => {

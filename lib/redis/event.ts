@@ -48,7 +48,7 @@ export class RemoteEvent {
     if (signal?.aborted) throw abortReason(signal);
     const id = remote.newId();
     const once = timeout === 0;
-    const w = new RemoteWaiter(remote, this.key, timeout, once, signal);
+    const w = new RemoteWaiter(remote, once ? null : (poke) => remote.inbox.onWake(this.key, poke), timeout, signal);
     let gen = '';
     try {
       for (;;) {

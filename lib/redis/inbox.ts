@@ -1,15 +1,25 @@
 // The wake loop: one dedicated connection per remote blocks in BLPOP on this remote's wake list
-// (scripts push "w<resource>" when a waiter here may now be granted, "s<holder id>" when a holding
-// here was stolen). Waiting therefore costs no polling; the loop only runs while something here
-// listens (a waiter, or a Web Lock holder that must hear of a steal).
+// (scripts push "g<waiter id> <token> <server ms> <lease ms>" when they granted a waiter here,
+// "s<holder id>" when a holding here was stolen, "w<event>" when an Event was set). Waiting
+// therefore costs no polling; the loop only runs while something here listens (a waiter, or a
+// Web Lock holder that must hear of a steal).
 import type { Redis } from 'ioredis';
 import { INBOX_BLOCK_S, INBOX_RETRY_MS } from './constants';
 
 type Listener = () => void;
 
+/** A grant a script made to a waiting request (scripts.ts handoff): token '' for a shared one;
+ * serverNow is the server's clock (ms) when it granted, lease how long the grant lasts from then. */
+export interface Grant {
+  token: string;
+  serverNow: number;
+  lease: number;
+}
+
 export class Inbox {
   private readonly wakes = new Map<string, Set<Listener>>();
   private readonly steals = new Map<string, Listener>();
+  private readonly grants = new Map<string, (g: Grant) => void>();
   private running = false;
   private closed = false;
   private retry: NodeJS.Timeout | null = null;
@@ -31,6 +41,13 @@ export class Inbox {
     };
   }
 
+  /** Calls fn with the grant to waiting request `id`, until the returned function is called. */
+  onGrant(id: string, fn: (g: Grant) => void): () => void {
+    this.grants.set(id, fn);
+    this.start();
+    return () => void this.grants.delete(id);
+  }
+
   /** Calls fn if holding `id` is stolen, until the returned function is called. */
   onSteal(id: string, fn: Listener): () => void {
     this.steals.set(id, fn);
@@ -39,7 +56,7 @@ export class Inbox {
   }
 
   private get wanted(): boolean {
-    return !this.closed && (this.wakes.size > 0 || this.steals.size > 0);
+    return !this.closed && (this.wakes.size > 0 || this.steals.size > 0 || this.grants.size > 0);
   }
 
   private start(): void {
@@ -52,6 +69,14 @@ export class Inbox {
     if (msg[0] === 'w') {
       const set = this.wakes.get(msg.slice(1));
       if (set) for (const fn of [...set]) fn();
+    } else if (msg[0] === 'g') {
+      // "g<id> <token> <server ms> <lease ms>", read from the end (the token may be empty)
+      const f = msg.slice(1).split(' ');
+      const lease = Number(f.pop());
+      const serverNow = Number(f.pop());
+      const token = f.pop() ?? '';
+      const fn = this.grants.get(f.join(' '));
+      if (fn) fn({ token, serverNow, lease });
     } else if (msg[0] === 's') {
       const fn = this.steals.get(msg.slice(1));
       if (fn) {
@@ -65,12 +90,10 @@ export class Inbox {
     while (this.wanted) {
       try {
         const r = (await this.blocker.blpop(this.key, INBOX_BLOCK_S)) as [string, string] | null;
-        if (r) {
-          this.dispatch(r[1]);
-          // Take whatever else is queued without blocking again.
-          const rest = (await this.blocker.lpop(this.key, 1000)) as string[] | null;
-          if (rest) for (const m of rest) this.dispatch(m);
-        }
+        // One message per BLPOP: another queued behind it is the next BLPOP's answer at once,
+        // and after the last one nothing more is sent (an LPOP for the rest cost every wake a
+        // round trip).
+        if (r) this.dispatch(r[1]);
       } catch {
         // The server is unreachable: each waiter learns of it through its own calls (heartbeat,
         // timeout); this loop retries after a pause and never spins.

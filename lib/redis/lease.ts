@@ -40,12 +40,15 @@ export class Holding {
     /** The fencing token of an exclusive grant; null for shared grants and Semaphore counts. */
     readonly token: bigint | null,
     readonly lease: number,
-    sentAt: number,
+    /** When the lease began, on our clock, no later than the server's start of it. */
+    start: number,
+    /** How long the grant lasts from `start` (≤ lease: a handed-off grant may be shorter). */
+    firstLease: number,
     listenForSteal: boolean,
   ) {
-    this.validUntil = sentAt + lease * (1 - LEASE_SAFETY_FRACTION);
+    this.validUntil = start + firstLease * (1 - LEASE_SAFETY_FRACTION);
     this.armDeadline();
-    this.scheduleRenew();
+    this.scheduleRenew(Math.min(lease, firstLease) / RENEW_DIVISOR);
     if (listenForSteal) this.offSteal = res.remote.inbox.onSteal(id, () => this.lose('stolen'));
   }
 
@@ -68,8 +71,8 @@ export class Holding {
     this.deadline.unref();
   }
 
-  private scheduleRenew(): void {
-    this.renewTimer = setTimeout(() => void this.renew(), this.lease / RENEW_DIVISOR);
+  private scheduleRenew(ms = this.lease / RENEW_DIVISOR): void {
+    this.renewTimer = setTimeout(() => void this.renew(), ms);
     this.renewTimer.unref();
   }
 

@@ -2,13 +2,14 @@
 // (Redis runs a script without interleaving other commands). Layout of one resource R (a Lock,
 // Semaphore, RWLock or Web Lock name, already prefixed):
 //   R:h   ZSET  holder id -> lease end (server ms)      R:hm  HASH holder id -> "<mode>:<token>"
-//   R:q   ZSET  waiter id -> ticket (FIFO order)         R:qm  HASH waiter id -> mode
+//   R:q   ZSET  waiter id -> ticket (FIFO order)         R:qm  HASH waiter id -> mode .. lease ms
 //   R:qx  ZSET  waiter id -> end of its place (ms)       R:seq counter of tickets
 //   R:tok fencing-token counter (no expiry; seeded from TIME when missing)
 //   R:cap a Semaphore's value (so that every client agrees on it)
 // An id is "<remote id>|<n>"; the remote's wake list is <inbox prefix><remote id>. A script that
-// may let someone in pushes "w<R>" to the wake lists of the waiters that became eligible; a steal
-// pushes "s<holder id>" to each stolen holder's list.
+// lets waiters in grants them there and then (handoff) and pushes "g<id> <token> <now> <lease>"
+// to each one's wake list: the waiter holds from that message on, with no request of its own in
+// between. A steal pushes "s<holder id>" to each stolen holder's list; Event.set "w<E>".
 // Modes: 'x' exclusive (Lock, RWLock write, Web Locks exclusive), 's' shared (RWLock read, Web
 // Locks shared, a Semaphore count). `cap` > 0 bounds the shared holders (a Semaphore's value);
 // 0 is unbounded.
@@ -46,34 +47,22 @@ local function holders(R)
   local m = redis.call('HGET', R .. ':hm', first)
   return n, (m ~= false and string.sub(m, 1, 1) == 'x')
 end
+-- a queued waiter's mode ('x' or 's'); its R:qm entry is the mode followed by its lease
+local function qmode(R, id)
+  local m = redis.call('HGET', R .. ':qm', id)
+  if not m then return '' end
+  return string.sub(m, 1, 1)
+end
 local function eligible(R, cap, mode, rank, n, xheld)
   if mode == 'x' then return rank == 0 and n == 0 end
   if xheld then return false end
   if cap > 0 and n + rank >= cap then return false end
   if rank > 0 then
     for _, id in ipairs(redis.call('ZRANGE', R .. ':q', 0, rank - 1)) do
-      if redis.call('HGET', R .. ':qm', id) ~= 's' then return false end
+      if qmode(R, id) ~= 's' then return false end
     end
   end
   return true
-end
--- tells the waiters that may now be granted (a prefix of the queue) to re-check
-local function wake(R, cap, pfx, ttl)
-  local n, xheld = holders(R)
-  local last = -1
-  if cap > 0 then
-    last = cap - n - 1
-    if last < 0 then return end
-  end
-  for i, id in ipairs(redis.call('ZRANGE', R .. ':q', 0, last)) do
-    local m = redis.call('HGET', R .. ':qm', id)
-    if m == 'x' then
-      if i == 1 and n == 0 then notify(pfx, id, 'w' .. R, ttl) end
-      return
-    end
-    if xheld then return end
-    notify(pfx, id, 'w' .. R, ttl)
-  end
 end
 local function checkcap(R, cap)
   if cap == 0 then return true end
@@ -109,10 +98,36 @@ local function grant(R, id, mode, now, lease, queued)
   redis.call('HSET', R .. ':hm', id, mode .. ':' .. tok)
   return tok
 end
+-- Grants the waiters that may now hold (a prefix of the queue: the head writer, or the readers /
+-- counts at the head that fit) and tells each with "g<id> <token> <now> <lease>". The first lease
+-- lasts no longer than the waiter's place in the queue would have (its last refresh +
+-- WAITER_TTL_MS), so a waiter that died while queued blocks the others no longer than before;
+-- the new holder renews it at a third of that.
+local function handoff(R, cap, pfx, ttl, now)
+  local n, xheld = holders(R)
+  local last = -1
+  if cap > 0 then
+    last = cap - n - 1
+    if last < 0 then return end
+  end
+  for i, id in ipairs(redis.call('ZRANGE', R .. ':q', 0, last)) do
+    local m = redis.call('HGET', R .. ':qm', id)
+    local mode = string.sub(m, 1, 1)
+    if mode == 'x' and (i > 1 or n > 0) then return end
+    if mode ~= 'x' and xheld then return end
+    local lease = tonumber(string.sub(m, 2))
+    local place = tonumber(redis.call('ZSCORE', R .. ':qx', id)) - now
+    if place < lease then lease = place end
+    local tok = grant(R, id, mode, now, lease, true)
+    notify(pfx, id, 'g' .. id .. ' ' .. tok .. ' ' .. string.format('%.0f', now) .. ' ' .. string.format('%.0f', lease), ttl)
+    if mode == 'x' then return end
+  end
+end
 `;
 
 /** ARGV: R, id, mode, cap, lease, wait(1/0), waiter ttl, inbox prefix, inbox ttl, steal(1/0), registry set, name.
- * Returns {1, token} granted, {0, ''} not (queued when wait = 1), {-1, cap} a different Semaphore value. */
+ * Returns {1, token} granted, {0, '', server ms} not (queued when wait = 1: a later grant comes as
+ * a "g" message, its time on the same clock), {-1, cap} a different Semaphore value. */
 export const ACQUIRE = `${PRELUDE}
 local R, id, mode = ARGV[1], ARGV[2], ARGV[3]
 local cap, lease, wait = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
@@ -142,18 +157,18 @@ if not queued then rank = redis.call('ZCARD', R .. ':q') end
 local n, xheld = holders(R)
 if eligible(R, cap, mode, rank, n, xheld) then
   local tok = grant(R, id, mode, now, lease, queued)
-  if mode ~= 'x' then wake(R, cap, pfx, ittl) end
+  if mode ~= 'x' then handoff(R, cap, pfx, ittl, now) end
   return {1, tok}
 end
 if wait == '1' then
   if not queued then
     redis.call('ZADD', R .. ':q', redis.call('INCR', R .. ':seq'), id)
-    redis.call('HSET', R .. ':qm', id, mode)
+    redis.call('HSET', R .. ':qm', id, mode .. lease)
   end
   redis.call('ZADD', R .. ':qx', now + wttl, id)
 end
-if pruned then wake(R, cap, pfx, ittl) end
-return {0, ''}
+if pruned then handoff(R, cap, pfx, ittl, now) end
+return {0, '', now}
 `;
 
 /** ARGV: R, id, cap, inbox prefix, inbox ttl. Returns 1 released, 0 not held (lease ran out, or stolen). */
@@ -168,7 +183,7 @@ redis.call('HDEL', R .. ':hm', id)
 -- someone may be let in (or an expired holder be let go) only if someone waits
 if redis.call('EXISTS', R .. ':q') == 1 then
   prune(R, now)
-  wake(R, cap, pfx, ittl)
+  handoff(R, cap, pfx, ittl, now)
 end
 return had
 `;
@@ -186,7 +201,7 @@ end
 prune(R, now)
 redis.call('ZREM', R .. ':h', id)
 redis.call('HDEL', R .. ':hm', id)
-wake(R, cap, pfx, ittl)
+handoff(R, cap, pfx, ittl, now)
 return 0
 `;
 
@@ -194,11 +209,12 @@ return 0
  * ARGV: R, id, cap, inbox prefix, inbox ttl. */
 export const CANCEL = `${PRELUDE}
 local R, id, cap, pfx, ittl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
-prune(R, nowms())
+local now = nowms()
+prune(R, now)
 unqueue(R, id)
 redis.call('ZREM', R .. ':h', id)
 redis.call('HDEL', R .. ':hm', id)
-wake(R, cap, pfx, ittl)
+handoff(R, cap, pfx, ittl, now)
 return 1
 `;
 
@@ -239,7 +255,7 @@ for _, name in ipairs(redis.call('SMEMBERS', set)) do
     table.insert(out, '')
     for _, id in ipairs(qs) do
       table.insert(out, id)
-      table.insert(out, redis.call('HGET', R .. ':qm', id))
+      table.insert(out, qmode(R, id))
     end
     table.insert(out, '')
   end

@@ -1,6 +1,6 @@
 // What every remote wait shares (a Lock/Semaphore/RWLock/Web Lock acquire in resource.ts, an
-// Event's wait in event.ts): listen on this remote's wake list for the key before the first
-// attempt (so a wake sent in between is not missed), and between attempts sleep until a wake,
+// Event's wait in event.ts): listen on this remote's wake list before the first attempt (so a
+// message sent in between is not missed), and between attempts sleep until a message,
 // the heartbeat (WAITER_HEARTBEAT_MS: the waiter re-registers, which keeps its place and covers
 // a wake lost by a server restart), the timeout, an abort or the remote's close.
 import { startTimer, Timer } from '../core/timers';
@@ -18,12 +18,14 @@ export class RemoteWaiter {
   private readonly timer: Timer | null;
   private readonly onAbort: () => void;
 
-  /** once: a single attempt that never queues (no wake listening). timeout: ms, -1 forever. */
+  /**
+   * listen: registers `poke` for the messages this wait is woken by and returns its unregister
+   * (null: a single attempt that never queues). timeout: ms, -1 forever.
+   */
   constructor(
     remote: Remote,
-    key: string,
+    listen: ((poke: () => void) => () => void) | null,
     timeout: number,
-    once: boolean,
     private readonly signal: AbortSignal | undefined,
   ) {
     const poke = (): void => {
@@ -34,7 +36,7 @@ export class RemoteWaiter {
       this.ended ??= { reason };
       poke();
     };
-    this.offWake = once ? null : remote.inbox.onWake(key, poke);
+    this.offWake = listen === null ? null : listen(poke);
     this.timer = timeout > 0 ? startTimer(() => end(null), timeout) : null;
     this.onAbort = () => end(abortReason(signal!));
     signal?.addEventListener('abort', this.onAbort, { once: true });
