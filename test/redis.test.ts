@@ -26,6 +26,24 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** The commands `r`'s own connection sent while `fn` ran (every one goes through sendCommand;
+ * the wake loop's BLPOPs use another connection). fn may add markers to the list. */
+async function commandsSent(r: typeof remote, fn: (sent: string[]) => Promise<void>): Promise<string[]> {
+  const c = r.conn.client as unknown as { sendCommand(cmd: { name: string }): unknown };
+  const sent: string[] = [];
+  const orig = c.sendCommand;
+  c.sendCommand = function (cmd) {
+    sent.push(cmd.name);
+    return orig.call(this, cmd);
+  };
+  try {
+    await fn(sent);
+  } finally {
+    c.sendCommand = orig;
+  }
+  return sent;
+}
+
 function busy(ms: number): void {
   const end = Date.now() + ms;
   while (Date.now() < end);
@@ -56,21 +74,11 @@ describe('procsync/redis: Lock', () => {
     const l = remote.Lock(name);
     await l.acquire(); // the wake loop's first BLPOP (its own connection) is not counted below
     await l.release();
-    // Every command this client sends goes through sendCommand: count them.
-    const c = remote.conn.client as unknown as { sendCommand(cmd: { name: string }): unknown };
-    const sent: string[] = [];
-    const orig = c.sendCommand;
-    c.sendCommand = function (cmd) {
-      sent.push(cmd.name);
-      return orig.call(this, cmd);
-    };
-    try {
+    const sent = await commandsSent(remote, async (sent) => {
       await l.acquire();
       sent.push('|');
       await l.release();
-    } finally {
-      c.sendCommand = orig;
-    }
+    });
     expect(sent).toEqual(['evalsha', '|', 'evalsha']);
   });
 
@@ -80,23 +88,14 @@ describe('procsync/redis: Lock', () => {
     const a = remote.Lock(name);
     const b = other.Lock(name);
     await a.acquire();
-    const c = other.conn.client as unknown as { sendCommand(cmd: { name: string }): unknown };
-    const sent: string[] = [];
-    const orig = c.sendCommand;
-    c.sendCommand = function (cmd) {
-      sent.push(cmd.name);
-      return orig.call(this, cmd);
-    };
-    try {
+    const sent = await commandsSent(other, async () => {
       const got = b.acquire({ timeout: 20_000 });
       while ((await remote.conn.client.zcard(`rt:lock:${name}:q`)) < 1) await new Promise((r) => setTimeout(r, 5));
       const held = a.token!;
       await a.release();
       expect(await got).toBe(true);
       expect(b.token).toBe(held + 1n);
-    } finally {
-      c.sendCommand = orig;
-    }
+    });
     // One EVALSHA that queued; the grant came with the release, on the wake list.
     expect(sent).toEqual(['evalsha']);
     await b.release();
