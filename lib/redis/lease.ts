@@ -48,7 +48,9 @@ export class Holding {
   ) {
     this.validUntil = start + firstLease * (1 - LEASE_SAFETY_FRACTION);
     this.armDeadline();
-    this.scheduleRenew(Math.min(lease, firstLease) / RENEW_DIVISOR);
+    // The first renewal is due a third of the way through the first lease counted from its
+    // start (a grant read late, after a stalled loop, has less of it left).
+    this.scheduleRenew(Math.max(0, start + Math.min(lease, firstLease) / RENEW_DIVISOR - performance.now()));
     if (listenForSteal) this.offSteal = res.remote.inbox.onSteal(id, () => this.lose('stolen'));
   }
 
