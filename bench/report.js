@@ -24,9 +24,12 @@ function fmtRatio(x) {
   return `1/${inv < 1000 ? inv.toPrecision(3) : `${(inv / 1000).toPrecision(3)}k`}`;
 }
 
+// What a case reports beside its time (the largest value over processes and repetitions).
 function extraText(extra) {
-  if (!extra || extra.threads == null) return '';
-  return `threads ${extra.threadsBefore}→${extra.threads}, RSS ${extra.rssMB} MB`;
+  if (!extra) return '';
+  if (extra.threads != null) return `threads ${extra.threadsBefore}→${extra.threads}, RSS ${extra.rssMB} MB`;
+  if (extra.waitMaxMs != null) return `acquire waits: p99 ${extra.waitP99Ms} ms, longest ${extra.waitMaxMs} ms`;
+  return '';
 }
 
 function resultsTable(res) {

@@ -86,14 +86,22 @@ function counter(m) {
   return {
     rep: async (n) => {
       lk ??= await open(m, 'counter-lock');
+      // How long each acquire waited: the price of the order the library grants in (a library
+      // that lets the releaser barge back in is faster, and makes the others wait longer).
+      const waits = new Float64Array(n);
       const start = now();
       for (let i = 0; i < n; i++) {
+        const t = now();
         const release = await lk.acquire();
+        waits[i] = now() - t;
         const v = Number((await lk.client.get(key)) || 0);
         await lk.client.set(key, String(v + 1));
         await release();
       }
-      return { start, end: now() };
+      const end = now();
+      waits.sort();
+      const ms = (ns) => Math.round(ns / 1e5) / 10;
+      return { start, end, extra: { waitP99Ms: ms(waits[Math.floor(0.99 * (n - 1))]), waitMaxMs: ms(waits[n - 1]) } };
     },
     async check(expect) {
       const got = Number((await lk.client.get(key)) || 0);
