@@ -10,6 +10,7 @@ import { connect, ProcsyncError } from 'procsync/redis';
 import { startChild } from './helpers/children';
 import { startRedis, RedisServer } from './helpers/redis';
 import { WAITER_TTL_MS } from '../lib/redis/constants';
+import { ACQUIRE, RELEASE } from '../lib/redis/scripts';
 
 const root = path.join(__dirname, '..');
 let server: RedisServer;
@@ -101,6 +102,28 @@ describe('procsync/redis: Lock', () => {
     // release on, none: the grant came with the release, on the wake list.
     expect(sent[0]).toBe('evalsha');
     expect(sent.slice(sent.indexOf('|'))).toEqual(['|']);
+    await b.release();
+    await other.close();
+  });
+
+  it('a grant whose message is lost is picked up by the waiter’s heartbeat', async () => {
+    const other = await connect(server.url, { prefix: 'rt:' });
+    const name = uniq('lostgrant');
+    const R = `rt:lock:${name}`;
+    const c = remote.conn.client;
+    // A holder outside the library (the remote part of its id names nobody's wake list).
+    const a = (await c.eval(ACQUIRE, 0, R, 'nobody|1', 'x', 0, 10_000, 1, WAITER_TTL_MS, 'rt:inbox:', 60_000, 0, '', '')) as [number, string];
+    expect(a[0]).toBe(1);
+    const b = other.Lock(name);
+    const got = b.acquire({ timeout: 20_000 });
+    while ((await c.zcard(`${R}:q`)) < 1) await new Promise((r) => setTimeout(r, 5));
+    // The release grants b and tells it on its wake list; the DEL in the same transaction takes
+    // the message away before the server serves b's BLPOP (it does so after EXEC).
+    const wakeList = (other as unknown as { inbox: { key: string } }).inbox.key;
+    const res = await c.multi().eval(RELEASE, 0, R, 'nobody|1', 0, 'rt:inbox:', 60_000).del(wakeList).exec();
+    expect(res).toEqual([[null, 1], [null, 1]]);
+    expect(await got).toBe(true);
+    expect(b.token).toBe(BigInt(a[1]) + 1n);
     await b.release();
     await other.close();
   });
