@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { Lock, RLock, Semaphore, Event, RawValue, Value, open, unlink, sweep, serialize, deserialize, listSegments } from 'procsync';
-import { startChild, runChild, uniqueName, until } from './helpers/children';
+import { startChild, runChild, uniqueName, until, expectOk } from './helpers/children';
 import { segmentPath, backend } from './helpers/segment-path';
 
 const shm = (name: string) => segmentPath(name);
@@ -54,7 +54,8 @@ describe('lifetime', () => {
 
   // linux: a thread's handles of one segment share one file description (its flock and its
   // user lock, platform/linux/segment.cc): 10,000 segments used to take 20,000 fds (EMFILE).
-  // Counted by inode: a creator's fd and mapping name the temporary file it linked into place.
+  // Counted by inode: a creator's fd and mapping name the unnamed (or temporary) file it linked
+  // into place ("/dev/shm/#<inode> (deleted)").
   it.skipIf(backend !== 'linux')('one fd per segment per thread, however many handles; close() unmaps at once', () => {
     const names = Array.from({ length: 20 }, (_, i) => uniqueName(`fd${i}`));
     const a = names.map((name) => new Lock({ name }));
@@ -69,7 +70,7 @@ describe('lifetime', () => {
       }).length;
     const mapped = () =>
       fs.readFileSync('/proc/self/maps', 'utf8').split('\n')
-        .filter((l) => l.includes('/dev/shm/procsync.') && inodes.has(Number(l.split(/\s+/)[4]))).length;
+        .filter((l) => l.includes('/dev/shm/') && inodes.has(Number(l.split(/\s+/)[4]))).length;
     expect(fds()).toBe(20);
     const b = names.map((name) => Lock.open(name));
     expect(fds()).toBe(20);
@@ -85,6 +86,30 @@ describe('lifetime', () => {
     expect(fds()).toBe(0);
     expect(mapped()).toBe(0);
     expect(names.some(exists)).toBe(false);
+  });
+
+  // linux: a creator builds the segment as an unnamed file (O_TMPFILE) and links it into place;
+  // with PROCSYNC_TMPFILE=0 (or without O_TMPFILE or /proc) under a temporary name. Either way
+  // another process opens a whole segment, and nothing is left behind.
+  it.skipIf(backend !== 'linux')('a segment is built unnamed, or under a temporary name, and published whole', async () => {
+    const ways: [NodeJS.ProcessEnv, RegExp][] = [
+      [{}, /^\/dev\/shm\/#\d+ \(deleted\)$/],
+      [{ PROCSYNC_TMPFILE: '0' }, /^\/dev\/shm\/procsync\.~\d+~\d+~\d+ \(deleted\)$/],
+    ];
+    for (const [env, shown] of ways) {
+      const name = uniqueName('built');
+      const child = startChild<void>('locks.js', 'createShowMapping', [name], { env });
+      const { mapped } = (await child.message()) as { mapped: string };
+      expect(mapped).toMatch(shown);
+      const l = Lock.open(name);
+      l.acquireSync();
+      l.release();
+      l.close();
+      child.send('close');
+      expectOk(await child.done);
+      expect(exists(name)).toBe(false);
+      expect(fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`procsync.~${child.pid}~`))).toEqual([]);
+    }
   });
 
   // linux: the thread's last handle gives its flock up while an in-flight wait keeps its
