@@ -128,6 +128,21 @@ describe('procsync/redis: Lock', () => {
     await other.close();
   });
 
+  it('a waiter queued by an older client (its queue entry holds the mode only) is granted for its place', async () => {
+    const name = uniq('oldwaiter');
+    const R = `rt:lock:${name}`;
+    const c = remote.conn.client;
+    const a = (await c.eval(ACQUIRE, 0, R, 'nobody|1', 'x', 0, 10_000, 1, WAITER_TTL_MS, 'rt:inbox:', 60_000, 0, '', '')) as [number, string];
+    expect(a[0]).toBe(1);
+    const [sec] = await c.time();
+    const placeEnd = Number(sec) * 1000 + 3000;
+    await c.multi().zadd(`${R}:q`, 1, 'old|1').zadd(`${R}:qx`, placeEnd, 'old|1').hset(`${R}:qm`, 'old|1', 'x').exec();
+    expect(await c.eval(RELEASE, 0, R, 'nobody|1', 0, 'rt:inbox:', 60_000)).toBe(1);
+    expect(await c.zscore(`${R}:h`, 'old|1')).toBe(String(placeEnd));
+    expect(await c.hget(`${R}:hm`, 'old|1')).toBe(`x:${BigInt(a[1]) + 1n}`);
+    await c.del(`${R}:h`, `${R}:hm`, 'rt:inbox:old');
+  });
+
   it('a waiter killed while queued is granted in its turn, and its grant lapses soon for the next', async () => {
     const name = uniq('deadwaiter');
     const a = remote.Lock(name);

@@ -10,39 +10,13 @@
 const { fork } = require('child_process');
 const os = require('os');
 const path = require('path');
+const { open } = require('../peers/redis_locks');
 const { startRedis } = require('../redis-server');
 
-const ROOT = path.join(__dirname, '../..');
 const LIBS = ['procsync', 'redlock', 'redis-semaphore'];
 const PAIRS = 4000;
 const PROCS = 4;
 const OPS = 300;
-const LEASE_MS = 10_000;
-
-/** One lock API over the three libraries: acquire() resolves to a release function. */
-async function openLock(lib, client, key) {
-  if (lib === 'procsync') {
-    const { connect } = require(path.join(ROOT, 'dist', 'redis', 'index.js'));
-    const remote = await connect(client, { prefix: 'x:' });
-    const l = remote.Lock(key, { lease: LEASE_MS });
-    return { acquire: async () => (await l.acquire(), () => l.release()), close: () => remote.close() };
-  }
-  if (lib === 'redlock') {
-    const m = require('redlock');
-    const Redlock = m.default || m;
-    const r = new Redlock([client], { retryCount: -1, retryDelay: 10, retryJitter: 5 });
-    return { acquire: async () => { const l = await r.lock(`x:${key}`, LEASE_MS); return () => l.unlock(); }, close: () => {} };
-  }
-  const { Mutex } = require('redis-semaphore');
-  return {
-    acquire: async () => {
-      const m = new Mutex(client, `x:${key}`, { lockTimeout: LEASE_MS, acquireTimeout: 60_000 });
-      await m.acquire();
-      return () => m.release();
-    },
-    close: () => {},
-  };
-}
 
 async function serverUsec(admin) {
   let usec = 0;
@@ -55,9 +29,7 @@ async function serverUsec(admin) {
 }
 
 async function pair(lib, url, admin) {
-  const { Redis } = require('ioredis');
-  const client = new Redis(url);
-  const lk = await openLock(lib, client, 'pair');
+  const lk = await open({ url, lib, names: ['x'] }, 'pair');
   for (let i = 0; i < 300; i++) await (await lk.acquire())();
   await admin.config('RESETSTAT');
   const cpu0 = process.cpuUsage();
@@ -67,15 +39,12 @@ async function pair(lib, url, admin) {
   const cpu = process.cpuUsage(cpu0);
   const server = (await serverUsec(admin)) / PAIRS;
   await lk.close();
-  client.disconnect();
   return `wall ${wall.toFixed(1)} µs, client CPU ${((cpu.user + cpu.system) / PAIRS).toFixed(1)} µs, server ${server.toFixed(1)} µs per pair`;
 }
 
 async function counterChild(lib, url) {
-  const { Redis } = require('ioredis');
-  const client = new Redis(url);
-  client.on('error', () => {});
-  const lk = await openLock(lib, client, 'counter-lock');
+  const lk = await open({ url, lib, names: ['x'] }, 'counter-lock');
+  const client = lk.client;
   process.send('ready');
   await new Promise((r) => process.once('message', r));
   const waits = [];
@@ -92,7 +61,6 @@ async function counterChild(lib, url) {
   }
   process.send({ waits, seen, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
   await lk.close();
-  client.disconnect();
   process.disconnect();
 }
 

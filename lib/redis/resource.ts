@@ -94,7 +94,10 @@ export class Resource {
           throw new ProcsyncError('ERR_PARAMS_MISMATCH', `${this.kind} '${this.name}' exists with value ${r[1]}, not ${this.cap}`);
         }
         if (r[0] === 1 && w.ended === null) return this.hold(id, r[1], req, t, req.lease);
-        if (r[0] === 0) [sentAt, serverAt] = [t, r[2]];
+        if (r[0] === 0) {
+          sentAt = t;
+          serverAt = r[2];
+        }
         if (once && w.ended === null) return null;
         if (w.ended !== null) break;
         await w.next();

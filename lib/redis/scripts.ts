@@ -98,29 +98,25 @@ local function grant(R, id, mode, now, lease, queued)
   redis.call('HSET', R .. ':hm', id, mode .. ':' .. tok)
   return tok
 end
--- Grants the waiters that may now hold (a prefix of the queue: the head writer, or the readers /
--- counts at the head that fit) and tells each with "g<id> <token> <now> <lease>". The first lease
+-- Grants the waiters that may now hold, head first, by the same rule as ACQUIRE (eligible at
+-- rank 0, after each grant), and tells each with "g<id> <token> <now> <lease>". The first lease
 -- lasts no longer than the waiter's place in the queue would have (its last refresh +
 -- WAITER_TTL_MS), so a waiter that died while queued blocks the others no longer than before;
 -- the new holder renews it at a third of that.
 local function handoff(R, cap, pfx, ttl, now)
-  local n, xheld = holders(R)
-  local last = -1
-  if cap > 0 then
-    last = cap - n - 1
-    if last < 0 then return end
-  end
-  for i, id in ipairs(redis.call('ZRANGE', R .. ':q', 0, last)) do
+  while true do
+    local id = redis.call('ZRANGE', R .. ':q', 0, 0)[1]
+    if not id then return end
     local m = redis.call('HGET', R .. ':qm', id)
     local mode = string.sub(m, 1, 1)
-    if mode == 'x' and (i > 1 or n > 0) then return end
-    if mode ~= 'x' and xheld then return end
-    local lease = tonumber(string.sub(m, 2))
+    local n, xheld = holders(R)
+    if not eligible(R, cap, mode, 0, n, xheld) then return end
     local place = tonumber(redis.call('ZSCORE', R .. ':qx', id)) - now
-    if place < lease then lease = place end
+    -- (an entry queued by an older client holds the mode only: its place bounds the lease)
+    local lease = math.min(tonumber(string.sub(m, 2)) or place, place)
     local tok = grant(R, id, mode, now, lease, true)
     notify(pfx, id, 'g' .. id .. ' ' .. tok .. ' ' .. string.format('%.0f', now) .. ' ' .. string.format('%.0f', lease), ttl)
-    if mode == 'x' then return end
+    if mode == 'x' then return end -- it excludes everyone behind it: no need to look
   end
 end
 `;
