@@ -35,12 +35,15 @@
         "native/primitives/rwlock.cc",
         "native/primitives/semaphore.cc",
         "native/primitives/weblocks.cc",
-        "native/platform/identity.cc"
+        "native/platform/identity.cc",
+        "native/platform/mapping.cc"
       ],
       "conditions": [
         ["backend=='linux'", {
           "sources": [
             "native/platform/posix_clocks.cc",
+            "native/platform/posix_errors.cc",
+            "native/platform/posix_child.cc",
             "native/platform/linux/wait.cc",
             "native/platform/linux/segment.cc",
             "native/platform/linux/liveness.cc",
@@ -51,6 +54,8 @@
         ["backend=='posix'", {
           "sources": [
             "native/platform/posix_clocks.cc",
+            "native/platform/posix_errors.cc",
+            "native/platform/posix_child.cc",
             "native/platform/posix/names.cc",
             "native/platform/posix/lockfiles.cc",
             "native/platform/posix/words.cc",

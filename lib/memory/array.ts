@@ -8,8 +8,8 @@ import { NativeSegment } from '../core/native';
 import { CreateOptions } from '../core/options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { ElementType, InputOf, TypeSpec, ValueOf, ViewOf, parseType, typeByCode } from './types';
-import { ValueOptions, lockFor } from './value';
-import { AnyLock, createLinked, openLinkedLock } from '../primitives/linked-lock';
+import { ValueOptions } from './value';
+import { AnyLock, Linked, attachLinked, createWithLink } from '../primitives/linked-lock';
 
 // The segment (its header, then the elements) must fit in 4 GiB (kMaxSegmentSize, native/core/layout.h).
 const MAX_BYTES = 2 ** 32 - layout.stateOffset;
@@ -91,24 +91,18 @@ export class SharedArray<T extends TypeSpec = TypeSpec> extends ArrayBase<T> {
   constructor(type: T, lengthOrValues: Init<T>, opts?: ValueOptions & AttachOptions);
   constructor(type: T, lengthOrValues: Init<T>, opts?: ValueOptions & AttachOptions) {
     const attach = opts?.[kAttach];
-    let seg: NativeSegment;
-    let lock: AnyLock | null;
-    let owned: boolean;
-    if (attach) {
-      seg = attach;
-      lock = openLinkedLock(seg);
-      owned = true;
-    } else {
+    let made: Linked;
+    if (attach) made = attachLinked(attach);
+    else {
       const t = parseType(type);
       const { length, bytes } = parseInit(t, lengthOrValues);
-      ({ lock, owned } = lockFor(opts?.lock, opts));
-      ({ seg, lock } = createLinked(lock, owned, opts?.name, (link) =>
+      made = createWithLink(opts?.lock, opts, (link) =>
         createSegment({ kind: 'SharedArray', params: [t.code, length], init: bytes, ...link }, opts ?? {}),
-      ));
+      );
     }
-    super(seg);
-    this.#lock = lock;
-    this.#ownsLock = owned;
+    super(made.seg);
+    this.#lock = made.lock;
+    this.#ownsLock = made.owned;
   }
 
   static open(name: string): SharedArray {

@@ -1,35 +1,16 @@
 // Value / RawValue: one element of shared memory, with (Value) a lock for read-modify-write.
 // The lock is its own RLock (or the Lock/RLock given) segment, named in this segment's link
 // area so that every process that opens the Value opens the same lock.
-import { invalidArgType } from '../core/errors';
 import { KindName } from '../core/kinds';
 import { NativeSegment } from '../core/native';
-import { CreateOptions, checkCreate, derivedName } from '../core/options';
+import { CreateOptions } from '../core/options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { ElementType, InputOf, TypeSpec, TypedView, ValueOf, parseType, typeByCode } from './types';
-import { Lock } from '../primitives/lock';
-import { RLock } from '../primitives/rlock';
-import { AnyLock, createLinked, openLinkedLock } from '../primitives/linked-lock';
+import { AnyLock, Linked, attachLinked, createWithLink } from '../primitives/linked-lock';
 
 export interface ValueOptions extends CreateOptions {
   /** true (default): a new RLock; false: no lock; or the Lock/RLock to use. */
   lock?: boolean | AnyLock;
-}
-
-/**
- * Resolves the `lock` option to the lock object to link, and whether we own it. The default
- * lock is a new RLock with the owner's mode and persistence, named after the owner when it is
- * named (derivedName).
- */
-export function lockFor(opt: unknown, opts: CreateOptions | undefined): { lock: AnyLock | null; owned: boolean } {
-  const o = checkCreate(opts);
-  if (opt === undefined || opt === true) {
-    const name = o.name === undefined ? undefined : derivedName(o.name, 'lock');
-    return { lock: new RLock({ name, mode: o.mode, persistent: o.persistent, allowOwner: o.allowOwner }), owned: true };
-  }
-  if (opt === false) return { lock: null, owned: false };
-  if (opt instanceof Lock || opt instanceof RLock) return { lock: opt, owned: false };
-  throw invalidArgType('lock must be a boolean, a Lock or an RLock');
 }
 
 abstract class ValueBase<T extends TypeSpec> extends Primitive {
@@ -79,24 +60,18 @@ export class Value<T extends TypeSpec = TypeSpec> extends ValueBase<T> {
   constructor(type: T, initial?: InputOf<T>, opts?: ValueOptions & AttachOptions);
   constructor(type: T, initial?: InputOf<T>, opts?: ValueOptions & AttachOptions) {
     const attach = opts?.[kAttach];
-    let lock: AnyLock | null;
-    let owned: boolean;
-    let seg: NativeSegment;
-    if (attach) {
-      seg = attach;
-      lock = openLinkedLock(seg);
-      owned = true;
-    } else {
+    let made: Linked;
+    if (attach) made = attachLinked(attach);
+    else {
       const t = parseType(type);
       const init = initBytes(t, initial);
-      ({ lock, owned } = lockFor(opts?.lock, opts));
-      ({ seg, lock } = createLinked(lock, owned, opts?.name, (link) =>
+      made = createWithLink(opts?.lock, opts, (link) =>
         createSegment({ kind: 'Value', params: [t.code], init, ...link }, opts ?? {}),
-      ));
+      );
     }
-    super(seg);
-    this.#lock = lock;
-    this.#ownsLock = owned;
+    super(made.seg);
+    this.#lock = made.lock;
+    this.#ownsLock = made.owned;
   }
 
   /** Opens an existing Value by name (its type is the one it was created with). */

@@ -7,11 +7,11 @@ import { layout } from '../core/layout';
 import { Timer, startTimer } from '../core/timers';
 import { coded, closedError, invalidArgType, outOfRange } from '../core/errors';
 import { Code, DoneCallback, native, NativeSegment, SegHandle } from '../core/native';
-import { AsyncWaitOptions, CreateOptions, WaitOptions, checkCreate, checkInt, checkSignal, derivedName, waitTimeout } from '../core/options';
+import { AsyncWaitOptions, CreateOptions, WaitOptions, checkCreate, checkInt, checkSignal, waitTimeout } from '../core/options';
 import { AttachOptions, Primitive, createSegment, kAttach, openSegment } from '../core/primitive';
 import { Lock } from './lock';
 import { RLock } from './rlock';
-import { AnyLock, createLinked, openLinkedLock } from './linked-lock';
+import { AnyLock, Linked, attachLinked, createWithLink } from './linked-lock';
 import { abortReason } from './waitqueue';
 
 // State words (native/primitives/condition.h).
@@ -72,35 +72,21 @@ export class Condition extends Primitive {
       }
     }
     const attach = opts?.[kAttach];
-    let seg: NativeSegment;
-    let l: AnyLock | null;
-    let owned: boolean;
-    if (attach) {
-      seg = attach;
-      l = openLinkedLock(seg);
-      owned = true;
-    } else {
+    let made: Linked;
+    if (attach) made = attachLinked(attach);
+    else {
       const o = checkCreate(opts);
       const max = checkInt((o as ConditionOptions).maxWaiters ?? DEFAULT_MAX_WAITERS, 'maxWaiters', 1, MAX_WAITERS);
-      if (lock) {
-        l = lock as AnyLock;
-        owned = false;
-      } else {
-        // The default lock: a new RLock, named after the Condition when it is named.
-        l = new RLock({ name: o.name === undefined ? undefined : derivedName(o.name, 'lock'), mode: o.mode, persistent: o.persistent, allowOwner: o.allowOwner });
-        owned = true;
-      }
-      ({ seg, lock: l } = createLinked(l, owned, o.name, (link) =>
-        createSegment({ kind: 'Condition', params: [max], ...link }, o),
-      ));
+      // The lock given, or the default: a new RLock, named after the Condition when it is named.
+      made = createWithLink(lock ?? undefined, o, (link) => createSegment({ kind: 'Condition', params: [max], ...link }, o));
     }
-    if (!l) {
-      seg.close();
+    if (!made.lock) {
+      made.seg.close();
       throw coded('ERR_CORRUPT', 'Condition segment names no lock');
     }
-    super(seg);
-    this.#lock = l;
-    this.#ownsLock = owned;
+    super(made.seg);
+    this.#lock = made.lock;
+    this.#ownsLock = made.owned;
   }
 
   /** Opens an existing Condition by name (and the lock it names). */

@@ -101,6 +101,11 @@ struct OpenError {
   std::string message;
 };
 
+// The size of a new segment of `spec` (header included) and of its state; false with `err`
+// filled (ERR_OUT_OF_RANGE, ERR_INVALID_ARG_VALUE) when the kind's params or the initial state
+// do not fit. Every backend's creation asks this (platform/mapping.cc).
+bool new_segment_size(const OpenSpec& spec, uint64_t* size, uint64_t* state_size, OpenError* err);
+
 // Returns the mapping, with the calling thread's identity in it taken from `ids`, or nullptr
 // with `err` filled.
 std::shared_ptr<Mapping> open_segment(const OpenSpec& spec, IdentityCache* ids, OpenError* err);

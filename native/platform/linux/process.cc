@@ -1,12 +1,8 @@
-// Threads, CPUs and child processes on Linux.
+// Threads and CPUs on Linux. Child processes: platform/posix_child.cc.
 #include <sched.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-
-#include "platform/linux/zombie.h"
 #include "platform/platform.h"
 
 namespace procsync {
@@ -30,18 +26,5 @@ int allowed_cpus() {
 int current_cpu() { return sched_getcpu(); }  // glibc reads it from rseq: no syscall
 
 void yield_cpu() { sched_yield(); }
-
-int child_status(int pid) {
-  int s;
-  if (zombie_status(pid, &s)) return s;
-  // /proc could not tell: look with waitid (WNOWAIT: without reaping).
-  siginfo_t si = {};
-  int r;
-  while ((r = waitid(P_PID, id_t(pid), &si, WEXITED | WNOHANG | WNOWAIT)) != 0 && errno == EINTR) {}
-  if (r != 0) return kChildGone;
-  if (si.si_pid == 0) return kChildRunning;
-  if (si.si_code == CLD_EXITED) return si.si_status;
-  return -si.si_status;
-}
 
 }  // namespace procsync

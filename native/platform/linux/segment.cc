@@ -14,6 +14,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "platform/posix_errors.h"
+
 namespace procsync {
 
 namespace {
@@ -28,20 +30,6 @@ constexpr time_t kSweepGraceSeconds = 10;
 // sweep_if_due(): at most one sweep per this interval per process.
 constexpr int64_t kSweepIntervalNs = 1000LL * 1000 * 1000;
 std::atomic<int64_t> g_last_sweep_ns{0};
-
-std::string errno_code(int e) {
-  switch (e) {
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ENOSPC: return "ENOSPC";
-    case ENOMEM: return "ENOMEM";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOENT: return "ENOENT";
-    case ELOOP: return "ELOOP";
-    default: return "ERR_SYSTEM";
-  }
-}
 
 // Maps a segment read-write. The sanitizer build (PROCSYNC_GUARD_PAGES, `npm run test:asan`)
 // puts an inaccessible page on each side: AddressSanitizer does not see inside mmap'd memory,
@@ -86,11 +74,6 @@ void unmap_segment(uint8_t* base, uint64_t size) { munmap(base, size); }
 int shm_dir_fd() {
   static const int fd = open(kDir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   return fd;
-}
-
-void set_sys_error(OpenError* err, const char* what, int e) {
-  err->code = errno_code(e);
-  err->message = std::string(what) + ": " + strerror(e);
 }
 
 // Takes a shared flock, retrying EINTR.
@@ -261,21 +244,8 @@ std::string temp_name() {
 // final name was taken meanwhile (the caller then opens that one).
 std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* exists, SegmentKey* key) {
   *exists = false;
-  uint64_t state_size = 0;
-  bool too_large = false;
-  if (!state_size_for(spec.kind, spec.params, &state_size, &too_large)) {
-    err->code = too_large ? "ERR_OUT_OF_RANGE" : "ERR_INVALID_ARG_VALUE";
-    err->message = too_large ? "the primitive would need a segment over " +
-                                   std::to_string(kMaxSegmentSize) + " bytes (header included)"
-                             : "invalid parameters for this kind of primitive";
-    return nullptr;
-  }
-  if (spec.init_state_len > state_size) {
-    err->code = "ERR_INVALID_ARG_VALUE";
-    err->message = "initial state larger than the state";
-    return nullptr;
-  }
-  const uint64_t size = kStateOffset + state_size;
+  uint64_t size = 0, state_size = 0;
+  if (!new_segment_size(spec, &size, &state_size, err)) return nullptr;
   int fd = open_unnamed(spec.mode & 0777);
   const bool unnamed = fd >= 0;
   const std::string tmp = unnamed ? std::string() : std::string(kDir) + "procsync." + temp_name();
@@ -330,20 +300,6 @@ Mapping::Mapping(std::string name, NativeHandle h, uint8_t* base, uint64_t size,
 Mapping::~Mapping() {
   detach();
   unmap_segment(base_, size_);
-}
-
-uint32_t* Mapping::word_at(uint64_t off) const {
-  if (off % 4 != 0 || off + 4 > size_) return nullptr;
-  return reinterpret_cast<uint32_t*>(base_ + off);
-}
-
-std::string Mapping::link_name() const {
-  const char* p = reinterpret_cast<const char*>(base_ + kLinkOffset);
-  return std::string(p, strnlen(p, kLinkSize));
-}
-
-void Mapping::set_persistent() {
-  __atomic_fetch_or(&reinterpret_cast<Header*>(base_)->flags, kFlagPersistent, __ATOMIC_SEQ_CST);
 }
 
 // A thread's claim on a segment is one shared flock, on its own file description until the

@@ -1,5 +1,5 @@
 // The exit status of a zombie child from /proc/<pid>/stat (Linux), without reaping it. Used by
-// child_status() of both backends when built for Linux.
+// child_status() (platform/posix_child.cc) when built for Linux, by either POSIX backend.
 //
 // The leader thread of an exited child is a zombie ('Z') with its wait status in
 // /proc/<pid>/stat (field 52, `exit_code`, readable by the parent since Linux 3.5) as soon as it

@@ -74,19 +74,5 @@ bool user_dir(std::string* dir, std::string* why) {
   return true;
 }
 
-std::string errno_code(int e) {
-  switch (e) {
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ENOSPC: return "ENOSPC";
-    case ENOMEM: return "ENOMEM";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOENT: return "ENOENT";
-    case ELOOP: return "ELOOP";
-    default: return "ERR_SYSTEM";
-  }
-}
-
 }  // namespace posix
 }  // namespace procsync

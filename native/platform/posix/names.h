@@ -24,8 +24,5 @@ std::string short_name(const std::string& full);
 // other access: whoever can write there can delete lock files or plant FIFOs.
 bool user_dir(std::string* dir, std::string* why);
 
-// errno as a short code ("EACCES", ...), ERR_SYSTEM for the rest.
-std::string errno_code(int e);
-
 }  // namespace posix
 }  // namespace procsync

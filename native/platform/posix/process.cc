@@ -1,5 +1,5 @@
-// Threads, CPUs and child processes (POSIX calls only). The clocks: platform/posix_clocks.cc.
-#include <sys/wait.h>
+// Threads and CPUs (POSIX calls only). The clocks: platform/posix_clocks.cc; child processes:
+// platform/posix_child.cc.
 #include <time.h>
 #include <unistd.h>
 #ifdef __APPLE__
@@ -8,12 +8,8 @@
 #include <sched.h>
 
 #include <atomic>
-#include <cerrno>
 
 #include "platform/platform.h"
-#ifdef __linux__
-#include "platform/linux/zombie.h"
-#endif
 
 namespace procsync {
 
@@ -44,22 +40,5 @@ int allowed_cpus() { return cpu_count(); }
 int current_cpu() { return -1; }
 
 void yield_cpu() { sched_yield(); }
-
-int child_status(int pid) {
-#ifdef __linux__
-  // The Linux build: waitid is late there (platform/linux/zombie.h); macOS and the BSDs have no
-  // /proc and no such delay.
-  int s;
-  if (zombie_status(pid, &s)) return s;
-#endif
-  siginfo_t si = {};
-  // WNOWAIT: look without reaping, so that Node's own SIGCHLD handling still finds the child.
-  int r;
-  while ((r = waitid(P_PID, id_t(pid), &si, WEXITED | WNOHANG | WNOWAIT)) != 0 && errno == EINTR) {}
-  if (r != 0) return kChildGone;
-  if (si.si_pid == 0) return kChildRunning;
-  if (si.si_code == CLD_EXITED) return si.si_status;
-  return -si.si_status;
-}
 
 }  // namespace procsync

@@ -35,6 +35,7 @@
 #include "platform/posix/lockfiles.h"
 #include "platform/posix/names.h"
 #include "platform/posix/words.h"
+#include "platform/posix_errors.h"
 
 namespace procsync {
 
@@ -52,11 +53,6 @@ std::atomic<int64_t> g_last_sweep_ns{0};
 uint8_t* map_shared(int fd, uint64_t size, int prot) {
   void* p = mmap(nullptr, size_t(size), prot, MAP_SHARED, fd, 0);
   return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
-}
-
-void set_sys_error(OpenError* err, const std::string& what, int e) {
-  err->code = errno_code(e);
-  err->message = what + ": " + strerror(e);
 }
 
 std::string lock_path(const std::string& dir, const std::string& shm) { return dir + "/" + shm.substr(1); }
@@ -279,21 +275,9 @@ Orphan judge_orphan(const OpenSpec& spec, const std::string& shm, uint8_t** base
 // Creates the segment (or, with adopt_only, takes over an orphaned persistent object).
 Step try_create(const OpenSpec& spec, const std::string& dir, bool adopt_only, std::shared_ptr<Mapping>* out,
                 OpenError* err) {
-  uint64_t state_size = 0;
-  bool too_large = false;
-  if (!adopt_only && !state_size_for(spec.kind, spec.params, &state_size, &too_large)) {
-    err->code = too_large ? "ERR_OUT_OF_RANGE" : "ERR_INVALID_ARG_VALUE";
-    err->message = too_large ? "the primitive would need a segment over " + std::to_string(kMaxSegmentSize) +
-                                   " bytes (header included)"
-                             : "invalid parameters for this kind of primitive";
-    return Step::kDone;
-  }
-  if (spec.init_state_len > state_size && !adopt_only) {
-    err->code = "ERR_INVALID_ARG_VALUE";
-    err->message = "initial state larger than the state";
-    return Step::kDone;
-  }
-  const uint64_t size = kStateOffset + state_size;
+  // (an adopted object is mapped at the size it has)
+  uint64_t size = kStateOffset, state_size = 0;
+  if (!adopt_only && !new_segment_size(spec, &size, &state_size, err)) return Step::kDone;
   const std::string shm = short_name(spec.name);
   const std::string path = lock_path(dir, shm);
   const std::string tmp = dir + "/" + temp_name();
@@ -472,20 +456,6 @@ Mapping::~Mapping() {
   detach();
   unregister_range(base_);
   munmap(base_, size_t(size_));
-}
-
-uint32_t* Mapping::word_at(uint64_t off) const {
-  if (off % 4 != 0 || off + 4 > size_) return nullptr;
-  return reinterpret_cast<uint32_t*>(base_ + off);
-}
-
-std::string Mapping::link_name() const {
-  const char* p = reinterpret_cast<const char*>(base_ + kLinkOffset);
-  return std::string(p, strnlen(p, kLinkSize));
-}
-
-void Mapping::set_persistent() {
-  __atomic_fetch_or(&reinterpret_cast<Header*>(base_)->flags, kFlagPersistent, __ATOMIC_SEQ_CST);
 }
 
 void Mapping::abandon() {

@@ -137,21 +137,8 @@ void fill_segment(uint8_t* base, const void* arg) {
 
 std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* exists) {
   *exists = false;
-  uint64_t state_size = 0;
-  bool too_large = false;
-  if (!state_size_for(spec.kind, spec.params, &state_size, &too_large)) {
-    err->code = too_large ? "ERR_OUT_OF_RANGE" : "ERR_INVALID_ARG_VALUE";
-    err->message = too_large ? "the primitive would need a segment over " +
-                                   std::to_string(kMaxSegmentSize) + " bytes (header included)"
-                             : "invalid parameters for this kind of primitive";
-    return nullptr;
-  }
-  if (spec.init_state_len > state_size) {
-    err->code = "ERR_INVALID_ARG_VALUE";
-    err->message = "initial state larger than the state";
-    return nullptr;
-  }
-  const uint64_t size = kStateOffset + state_size;
+  uint64_t size = 0, state_size = 0;
+  if (!new_segment_size(spec, &size, &state_size, err)) return nullptr;
   const Fill fill{&spec, size, state_size};
   // A persistent segment nobody has open is a file, not a section: its name is taken too.
   if (win::persistent_exists(spec.name)) { *exists = true; return nullptr; }
@@ -246,20 +233,6 @@ Mapping::~Mapping() {
   detach();
   posix::unregister_range(base_);
   UnmapViewOfFile(base_);
-}
-
-uint32_t* Mapping::word_at(uint64_t off) const {
-  if (off % 4 != 0 || off + 4 > size_) return nullptr;
-  return reinterpret_cast<uint32_t*>(base_ + off);
-}
-
-std::string Mapping::link_name() const {
-  const char* p = reinterpret_cast<const char*>(base_ + kLinkOffset);
-  return std::string(p, strnlen(p, kLinkSize));
-}
-
-void Mapping::set_persistent() {
-  __atomic_fetch_or(&reinterpret_cast<Header*>(base_)->flags, kFlagPersistent, __ATOMIC_SEQ_CST);
 }
 
 void Mapping::abandon() {
