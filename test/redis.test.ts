@@ -45,6 +45,16 @@ async function commandsSent(r: typeof remote, fn: (sent: string[]) => Promise<vo
   return sent;
 }
 
+/** Until the sorted set `key` has `n` members (waiters in a queue): bounded, so that a waiter
+ * that never queues fails the test instead of hanging it. */
+async function queued(key: string, n: number): Promise<void> {
+  const end = Date.now() + 20_000;
+  while ((await remote.conn.client.zcard(key)) < n) {
+    if (Date.now() > end) throw new Error(`${key}: fewer than ${n} waiters after 20 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 function busy(ms: number): void {
   const end = Date.now() + ms;
   while (Date.now() < end);
@@ -91,7 +101,7 @@ describe('procsync/redis: Lock', () => {
     await a.acquire();
     const sent = await commandsSent(other, async (sent) => {
       const got = b.acquire({ timeout: 20_000 });
-      while ((await remote.conn.client.zcard(`rt:lock:${name}:q`)) < 1) await new Promise((r) => setTimeout(r, 5));
+      await queued(`rt:lock:${name}:q`, 1);
       const held = a.token!;
       sent.push('|');
       await a.release();
@@ -116,7 +126,7 @@ describe('procsync/redis: Lock', () => {
     expect(a[0]).toBe(1);
     const b = other.Lock(name);
     const got = b.acquire({ timeout: 20_000 });
-    while ((await c.zcard(`${R}:q`)) < 1) await new Promise((r) => setTimeout(r, 5));
+    await queued(`${R}:q`, 1);
     // The release grants b and tells it on its wake list; the DEL in the same transaction takes
     // the message away before the server serves b's BLPOP (it does so after EXEC).
     const wakeList = (other as unknown as { inbox: { key: string } }).inbox.key;
@@ -143,6 +153,31 @@ describe('procsync/redis: Lock', () => {
     await c.del(`${R}:h`, `${R}:hm`, 'rt:inbox:old');
   });
 
+  it('a queue entry that is not whole (an edited key) is dropped by the release, and the waiter behind it granted', async () => {
+    const other = await connect(server.url, { prefix: 'rt:' });
+    const name = uniq('badentry');
+    const R = `rt:lock:${name}`;
+    const c = remote.conn.client;
+    const a = (await c.eval(ACQUIRE, 0, R, 'nobody|1', 'x', 0, 10_000, 1, WAITER_TTL_MS, 'rt:inbox:', 60_000, 0, '', '')) as [number, string];
+    expect(a[0]).toBe(1);
+    const b = other.Lock(name);
+    const got = b.acquire({ timeout: 20_000 });
+    await queued(`${R}:q`, 1);
+    // Ahead of b: an entry with no mode, and one with no place.
+    const [sec] = await c.time();
+    await c.multi()
+      .zadd(`${R}:q`, 0, 'nomode|1').zadd(`${R}:qx`, Number(sec) * 1000 + 60_000, 'nomode|1')
+      .zadd(`${R}:q`, 0, 'noplace|1').hset(`${R}:qm`, 'noplace|1', 'x10000')
+      .exec();
+    expect(await c.eval(RELEASE, 0, R, 'nobody|1', 0, 'rt:inbox:', 60_000)).toBe(1);
+    expect(await got).toBe(true);
+    expect(b.token).toBe(BigInt(a[1]) + 1n);
+    expect(await c.zcard(`${R}:q`)).toBe(0);
+    expect(await c.hlen(`${R}:qm`)).toBe(0);
+    await b.release();
+    await other.close();
+  });
+
   it('a waiter killed while queued is granted in its turn, and its grant lapses soon for the next', async () => {
     const name = uniq('deadwaiter');
     const a = remote.Lock(name);
@@ -150,13 +185,13 @@ describe('procsync/redis: Lock', () => {
     const q = `rt:lock:${name}:q`;
     const child = startChild('redis.js', 'queueForever', [server.url, 'rt:', name]);
     await child.message();
-    while ((await remote.conn.client.zcard(q)) < 1) await new Promise((r) => setTimeout(r, 5));
+    await queued(q, 1);
     child.kill('SIGKILL');
     await child.done;
     const other = await connect(server.url, { prefix: 'rt:' });
     const c = other.Lock(name);
     const got = c.acquire({ timeout: 20_000 });
-    while ((await remote.conn.client.zcard(q)) < 2) await new Promise((r) => setTimeout(r, 5));
+    await queued(q, 2);
     const held = a.token!;
     await a.release();
     // The dead waiter was first: it holds now, for no longer than its place in the queue would
@@ -240,7 +275,7 @@ describe('procsync/redis: Lock', () => {
         await l.release();
       }));
       // In the queue before the next one asks (its place is the outcome of its first call).
-      while ((await remote.conn.client.zcard(`rt:lock:${name}:q`)) < i + 1) await new Promise((r) => setTimeout(r, 5));
+      await queued(`rt:lock:${name}:q`, i + 1);
     }
     await a.release();
     await Promise.all(waits);
@@ -288,12 +323,12 @@ describe('procsync/redis: Semaphore, RWLock, Event', () => {
     expect(await rw.write.locked()).toBe(true);
     const events: string[] = [];
     const w = rw.write.acquire({ timeout: 20_000 }).then(() => events.push('writer'));
-    while ((await remote.conn.client.zcard(`rt:rw:${name}:q`)) < 1) await new Promise((r) => setTimeout(r, 5));
+    await queued(`rt:rw:${name}:q`, 1);
     // A reader arriving now waits behind the writer (writers never starve).
     expect(await rw.read.acquire({ block: false })).toBe(false);
     const r1 = rw.read.acquire({ timeout: 20_000 }).then(() => events.push('reader'));
     const r2 = rw.read.acquire({ timeout: 20_000 }).then(() => events.push('reader'));
-    while ((await remote.conn.client.zcard(`rt:rw:${name}:q`)) < 3) await new Promise((r) => setTimeout(r, 5));
+    await queued(`rt:rw:${name}:q`, 3);
     await rw.read.release();
     await rw.read.release();
     await w;
@@ -312,7 +347,7 @@ describe('procsync/redis: Semaphore, RWLock, Event', () => {
     const e = remote.Event(uniq('ev'));
     const other = await connect(server.url, { prefix: 'rt:' });
     const w = e.wait({ timeout: 20_000 });
-    while ((await remote.conn.client.zcard(`rt:event:${e.name}:w`)) < 1) await new Promise((r) => setTimeout(r, 5));
+    await queued(`rt:event:${e.name}:w`, 1);
     const oe = other.Event(e.name);
     await Promise.all([oe.set(), oe.clear()]);
     expect(await w).toBe(true);

@@ -108,15 +108,25 @@ local function handoff(R, cap, pfx, ttl, now)
     local id = redis.call('ZRANGE', R .. ':q', 0, 0)[1]
     if not id then return end
     local m = redis.call('HGET', R .. ':qm', id)
-    local mode = string.sub(m, 1, 1)
-    local n, xheld = holders(R)
-    if not eligible(R, cap, mode, 0, n, xheld) then return end
-    local place = tonumber(redis.call('ZSCORE', R .. ':qx', id)) - now
-    -- (an entry queued by an older client holds the mode only: its place bounds the lease)
-    local lease = math.min(tonumber(string.sub(m, 2)) or place, place)
-    local tok = grant(R, id, mode, now, lease, true)
-    notify(pfx, id, 'g' .. id .. ' ' .. tok .. ' ' .. string.format('%.0f', now) .. ' ' .. string.format('%.0f', lease), ttl)
-    if mode == 'x' then return end -- it excludes everyone behind it: no need to look
+    local mode = m and string.sub(m, 1, 1)
+    local x = false
+    if mode == 'x' or mode == 's' then
+      local n, xheld = holders(R)
+      if not eligible(R, cap, mode, 0, n, xheld) then return end
+      x = redis.call('ZSCORE', R .. ':qx', id)
+    end
+    if not x then
+      -- a queue entry these scripts did not write whole (an edited key): dropped, not granted
+      -- (a live waiter's heartbeat queues it again), so that it cannot fail every release
+      unqueue(R, id)
+    else
+      local place = tonumber(x) - now
+      -- (an entry queued by an older client holds the mode only: its place bounds the lease)
+      local lease = math.min(tonumber(string.sub(m, 2)) or place, place)
+      local tok = grant(R, id, mode, now, lease, true)
+      notify(pfx, id, 'g' .. id .. ' ' .. tok .. ' ' .. string.format('%.0f', now) .. ' ' .. string.format('%.0f', lease), ttl)
+      if mode == 'x' then return end -- it excludes everyone behind it: no need to look
+    end
   end
 end
 `;

@@ -207,15 +207,14 @@ std::shared_ptr<Mapping> try_open(const OpenSpec& spec, OpenError* err, bool* ab
 // bench/experiments/segment-create.c). Naming it takes /proc (/proc/self/fd/N; linkat's
 // AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH) and a kernel and filesystem with O_TMPFILE
 // (tmpfs: Linux 3.11). Without them, once either failed, or with PROCSYNC_TMPFILE=0 (the
-// tests' way to run that path), creates use a temporary name.
-std::atomic<bool> g_unnamed_ok{true};
+// tests' way to run that path), creates use a temporary name: the flag is cleared for good.
+std::atomic<bool> g_unnamed_ok{[] {
+  const char* env = getenv("PROCSYNC_TMPFILE");
+  return !(env && strcmp(env, "0") == 0) && access("/proc/self/fd", F_OK) == 0;
+}()};
 
 int open_unnamed(mode_t mode) {
-  static const bool usable = [] {
-    const char* env = getenv("PROCSYNC_TMPFILE");
-    return !(env && strcmp(env, "0") == 0) && access("/proc/self/fd", F_OK) == 0;
-  }();
-  if (!usable || !g_unnamed_ok.load(std::memory_order_relaxed)) return -1;
+  if (!g_unnamed_ok.load(std::memory_order_relaxed)) return -1;
   int dir = shm_dir_fd();
   int fd = dir >= 0 ? openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode)
                     : open(kDir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
@@ -278,7 +277,7 @@ std::shared_ptr<Mapping> try_create(const OpenSpec& spec, OpenError* err, bool* 
   const int e = unnamed ? name_unnamed(fd, path) : (link(tmp.c_str(), path.c_str()) == 0 ? 0 : errno);
   if (!unnamed) unlink(tmp.c_str());
   if (e != 0) {
-    m->detach();
+    m->abandon();  // never published: nothing of ours to unlink
     if (e == EEXIST) { *exists = true; return nullptr; }
     if (unnamed && e != ENOSPC && e != ENOMEM) {
       // /proc would not name it (a sandbox, an unusual mount): once more with a temporary name.
