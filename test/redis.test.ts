@@ -55,6 +55,16 @@ async function queued(key: string, n: number): Promise<void> {
   }
 }
 
+/** Takes resource R's lock (exclusive) as a holder outside the library, through the ACQUIRE
+ * script itself (the remote part of its id names nobody's wake list); its fencing token. */
+async function holdOutside(R: string): Promise<bigint> {
+  const a = (await remote.conn.client.eval(ACQUIRE, 0, R, 'nobody|1', 'x', 0, 10_000, 1, WAITER_TTL_MS, 'rt:inbox:', 60_000, 0, '', '')) as [number, string];
+  expect(a[0]).toBe(1);
+  return BigInt(a[1]);
+}
+/** RELEASE's ARGV for that holder. */
+const outsiderRelease = (R: string): (string | number)[] => [R, 'nobody|1', 0, 'rt:inbox:', 60_000];
+
 function busy(ms: number): void {
   const end = Date.now() + ms;
   while (Date.now() < end);
@@ -121,19 +131,17 @@ describe('procsync/redis: Lock', () => {
     const name = uniq('lostgrant');
     const R = `rt:lock:${name}`;
     const c = remote.conn.client;
-    // A holder outside the library (the remote part of its id names nobody's wake list).
-    const a = (await c.eval(ACQUIRE, 0, R, 'nobody|1', 'x', 0, 10_000, 1, WAITER_TTL_MS, 'rt:inbox:', 60_000, 0, '', '')) as [number, string];
-    expect(a[0]).toBe(1);
+    const held = await holdOutside(R);
     const b = other.Lock(name);
     const got = b.acquire({ timeout: 20_000 });
     await queued(`${R}:q`, 1);
     // The release grants b and tells it on its wake list; the DEL in the same transaction takes
     // the message away before the server serves b's BLPOP (it does so after EXEC).
     const wakeList = (other as unknown as { inbox: { key: string } }).inbox.key;
-    const res = await c.multi().eval(RELEASE, 0, R, 'nobody|1', 0, 'rt:inbox:', 60_000).del(wakeList).exec();
+    const res = await c.multi().eval(RELEASE, 0, ...outsiderRelease(R)).del(wakeList).exec();
     expect(res).toEqual([[null, 1], [null, 1]]);
     expect(await got).toBe(true);
-    expect(b.token).toBe(BigInt(a[1]) + 1n);
+    expect(b.token).toBe(held + 1n);
     await b.release();
     await other.close();
   });
@@ -142,14 +150,13 @@ describe('procsync/redis: Lock', () => {
     const name = uniq('oldwaiter');
     const R = `rt:lock:${name}`;
     const c = remote.conn.client;
-    const a = (await c.eval(ACQUIRE, 0, R, 'nobody|1', 'x', 0, 10_000, 1, WAITER_TTL_MS, 'rt:inbox:', 60_000, 0, '', '')) as [number, string];
-    expect(a[0]).toBe(1);
+    const held = await holdOutside(R);
     const [sec] = await c.time();
     const placeEnd = Number(sec) * 1000 + 3000;
     await c.multi().zadd(`${R}:q`, 1, 'old|1').zadd(`${R}:qx`, placeEnd, 'old|1').hset(`${R}:qm`, 'old|1', 'x').exec();
-    expect(await c.eval(RELEASE, 0, R, 'nobody|1', 0, 'rt:inbox:', 60_000)).toBe(1);
+    expect(await c.eval(RELEASE, 0, ...outsiderRelease(R))).toBe(1);
     expect(await c.zscore(`${R}:h`, 'old|1')).toBe(String(placeEnd));
-    expect(await c.hget(`${R}:hm`, 'old|1')).toBe(`x:${BigInt(a[1]) + 1n}`);
+    expect(await c.hget(`${R}:hm`, 'old|1')).toBe(`x:${held + 1n}`);
     await c.del(`${R}:h`, `${R}:hm`, 'rt:inbox:old');
   });
 
@@ -158,8 +165,7 @@ describe('procsync/redis: Lock', () => {
     const name = uniq('badentry');
     const R = `rt:lock:${name}`;
     const c = remote.conn.client;
-    const a = (await c.eval(ACQUIRE, 0, R, 'nobody|1', 'x', 0, 10_000, 1, WAITER_TTL_MS, 'rt:inbox:', 60_000, 0, '', '')) as [number, string];
-    expect(a[0]).toBe(1);
+    const held = await holdOutside(R);
     const b = other.Lock(name);
     const got = b.acquire({ timeout: 20_000 });
     await queued(`${R}:q`, 1);
@@ -169,9 +175,9 @@ describe('procsync/redis: Lock', () => {
       .zadd(`${R}:q`, 0, 'nomode|1').zadd(`${R}:qx`, Number(sec) * 1000 + 60_000, 'nomode|1')
       .zadd(`${R}:q`, 0, 'noplace|1').hset(`${R}:qm`, 'noplace|1', 'x10000')
       .exec();
-    expect(await c.eval(RELEASE, 0, R, 'nobody|1', 0, 'rt:inbox:', 60_000)).toBe(1);
+    expect(await c.eval(RELEASE, 0, ...outsiderRelease(R))).toBe(1);
     expect(await got).toBe(true);
-    expect(b.token).toBe(BigInt(a[1]) + 1n);
+    expect(b.token).toBe(held + 1n);
     expect(await c.zcard(`${R}:q`)).toBe(0);
     expect(await c.hlen(`${R}:qm`)).toBe(0);
     await b.release();
